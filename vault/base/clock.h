@@ -1,0 +1,33 @@
+// Clock seam: the only way code reads the time, so tests can use a FakeClock.
+// Threading: implementations are thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace vault {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual TimePoint Now() const = 0;
+};
+
+// The real wall clock. Default() returns a process-wide instance.
+class SystemClock final : public Clock {
+ public:
+  TimePoint Now() const override { return std::chrono::system_clock::now(); }
+  static Clock& Default();
+};
+
+// ISO 8601 with the local UTC offset and millisecond precision: "2026-11-23T16:32:05.123+07:00".
+std::string FormatIso8601(TimePoint t);
+// Unix milliseconds.
+inline int64_t ToUnixMillis(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace vault

@@ -1,0 +1,74 @@
+// OpenSSL 3 EVP digests behind a small RAII surface.
+//
+// Algorithms are fetched once (EVP_MD_fetch) and cached for the process. A MultiHasher computes
+// several digests in one pass over the bytes ("read each byte once"). SHA-256 goes through EVP,
+// so OpenSSL uses the CPU's SHA extensions where present.
+// Threading: DigestAlgorithm helpers are thread-safe; a MultiHasher is used by one thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vault/base/status.h"
+
+namespace vault {
+
+enum class DigestAlgorithm : uint8_t { kMd5, kSha1, kSha256, kSha512 };
+
+// "md5", "sha1", "sha256", "sha512" (the BagIt / OCFL spellings).
+std::string_view DigestName(DigestAlgorithm a);
+// Parses the names above (case-insensitive; also "sha-256" etc.). nullopt if unknown.
+std::optional<DigestAlgorithm> ParseDigestName(std::string_view name);
+// Length of the hex form (32, 40, 64, 128).
+size_t DigestHexLength(DigestAlgorithm a);
+
+// Drains OpenSSL's thread-local error queue into a kInternal Status naming `op`.
+Status OpenSslStatus(std::string_view op);
+
+// Computes a set of digests over a stream of bytes.
+class MultiHasher {
+ public:
+  // Fails only if OpenSSL cannot provide an algorithm.
+  static Result<MultiHasher> Create(const std::vector<DigestAlgorithm>& algorithms);
+  MultiHasher(MultiHasher&&) noexcept;
+  MultiHasher& operator=(MultiHasher&&) noexcept;
+  ~MultiHasher();
+
+  void Update(const void* data, size_t n);
+  void Update(std::string_view s) { Update(s.data(), s.size()); }
+  // Finishes and returns the lower-case hex digests, in the order of `algorithms()`.
+  // The hasher is reset and can be reused.
+  std::vector<std::string> Finish();
+  const std::vector<DigestAlgorithm>& algorithms() const { return algorithms_; }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  struct Impl;
+  MultiHasher(std::vector<DigestAlgorithm> algorithms, std::unique_ptr<Impl> impl);
+  std::vector<DigestAlgorithm> algorithms_;
+  std::unique_ptr<Impl> impl_;
+  uint64_t bytes_ = 0;
+};
+
+struct FileDigests {
+  uint64_t size = 0;
+  std::vector<std::string> hex;  // in the order of the algorithms asked for
+};
+
+// Reads `path` once and returns its size and digests. Uses posix_fadvise(SEQUENTIAL) and a
+// 1 MiB buffer. With `drop_cache`, advises the kernel to drop the pages it read (fixity reads
+// must not evict the working set).
+Result<FileDigests> HashFile(const std::filesystem::path& path,
+                             const std::vector<DigestAlgorithm>& algorithms,
+                             bool drop_cache = false);
+
+// One-shot SHA-256 of a byte string, lower-case hex.
+std::string Sha256Hex(std::string_view data);
+
+}  // namespace vault
