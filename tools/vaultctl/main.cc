@@ -1,0 +1,23 @@
+// vaultctl: the command-line client of archive-vault. See DESIGN.md §5 for the contract.
+#include <CLI/CLI.hpp>
+#include <libxml/parser.h>
+
+#include "tools/vaultctl/commands.h"
+
+int main(int argc, char** argv) {
+  xmlInitParser();
+  vault::ctl::Context ctx;
+  CLI::App app{"vaultctl — client of the archive-vault daemon (vaultd)"};
+  app.require_subcommand(1);
+  app.add_option("--root", ctx.root, "vault home directory (finds the API address and token)");
+  app.add_option("--server", ctx.server, "URL of a remote vaultd API");
+  app.add_option("--token-file", ctx.token_file, "file holding the bearer token");
+  // Registration lines are added here as each subcommand file lands.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : vault::ctl::kExitUsage;
+  }
+  return ctx.exit_code;
+}
