@@ -69,4 +69,21 @@ std::string HashedNTuplePath(std::string_view object_id);
 std::string LayoutJson();
 std::string LayoutExtensionConfigJson();
 
+// --- Additions (beyond the original contract) -------------------------------------------------
+inline constexpr std::string_view kHashedNTupleExtension = "0004-hashed-n-tuple-storage-layout";
+
+// Parameters of extension 0004, with the extension's defaults.
+struct HashedNTupleConfig {
+  std::string digest_algorithm = "sha256";
+  int tuple_size = 3;
+  int number_of_tuples = 3;
+  bool short_object_root = false;
+};
+// Parses an extensions/0004-hashed-n-tuple-storage-layout/config.json text; absent members keep
+// their defaults. kInvalidArgument when the JSON is malformed or a value breaks the extension's
+// constraints (unknown algorithm, sizes outside 0..32, tuples longer than the digest...).
+Result<HashedNTupleConfig> ParseHashedNTupleConfig(std::string_view json);
+// The object root path of `object_id` under `config` (relative to the storage root, '/'-joined).
+Result<std::string> HashedNTuplePath(std::string_view object_id, const HashedNTupleConfig& config);
+
 }  // namespace vault::ocfl
