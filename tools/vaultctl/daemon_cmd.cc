@@ -1,0 +1,263 @@
+// vaultctl init | status | ingest | objects list/show | verify
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tools/vaultctl/client.h"
+#include "tools/vaultctl/commands.h"
+#include "vault/daemon/vault.h"
+
+namespace vault::ctl {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+void Print(const json& j) { std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << "\n"; }
+
+std::string Human(uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), u ? "%.1f %s" : "%.0f %s", v, units[u]);
+  return buf;
+}
+
+int CmdInit(const std::string& dir) {
+  if (Status s = daemon::InitHome(dir); !s.ok()) {
+    std::cerr << "vaultctl: init " << dir << ": " << s.ToString() << "\n";
+    return kExitUnavailable;
+  }
+  std::cout << "Đã tạo kho lưu trữ / vault created: " << fs::absolute(dir).string() << "\n"
+            << "  start it with: vaultd --root " << dir << "\n";
+  return kExitOk;
+}
+
+int CmdStatus(Context& ctx, bool as_json) {
+  auto c = ApiClient::FromContext(ctx);
+  if (!c) return kExitUnavailable;
+  auto r = c->Get("/api/v1/status");
+  if (r.http_status != 200) return ReportApiFailure(r, "status");
+  if (as_json) {
+    Print(r.body);
+    return kExitOk;
+  }
+  const json& b = r.body;
+  std::cout << "Kho / vault:     " << b.value("root", "") << " (vaultd " << b.value("version", "")
+            << ")\n"
+            << "Hồ sơ / objects: " << b.value("objects", 0) << " (" << b.value("files", 0)
+            << " files, " << Human(b.value("bytes", 0ull)) << ")\n"
+            << "Sự kiện / events: " << b.value("last_event_seq", 0) << "\n"
+            << "Hàng đợi / jobs: " << b["jobs"].value("queued", 0) << " queued, "
+            << b["jobs"].value("running", 0) << " running\n";
+  for (const auto& t : b["tiers"]) {
+    std::cout << "Tầng / tier:     " << t.value("name", "") << " (" << t.value("kind", "")
+              << ", medium " << t.value("medium", "") << ") " << t.value("path", "") << "\n";
+  }
+  return kExitOk;
+}
+
+int CmdIngest(Context& ctx, const std::string& path, bool wait, bool as_json) {
+  std::error_code ec;
+  fs::path abs = fs::absolute(path, ec);
+  if (!fs::exists(fs::symlink_status(abs, ec))) {
+    std::cerr << "vaultctl: ingest: no such file or directory: " << path << "\n";
+    return kExitUsage;
+  }
+  auto c = ApiClient::FromContext(ctx);
+  if (!c) return kExitUnavailable;
+  auto r = c->Post("/api/v1/ingest", {{"path", abs.string()}});
+  if (r.http_status != 202) return ReportApiFailure(r, "ingest");
+  std::string job = r.body.value("job_id", "");
+  if (!wait) {
+    if (as_json) {
+      Print({{"status", "queued"}, {"job_id", job}});
+    } else {
+      std::cout << "queued as " << job << "\n";
+    }
+    return kExitOk;
+  }
+  json state;
+  for (int delay_ms = 20;; delay_ms = std::min(delay_ms * 2, 500)) {
+    auto s = c->Get("/api/v1/jobs/" + job);
+    if (s.http_status != 200) return ReportApiFailure(s, "job " + job);
+    state = s.body;
+    std::string st = state.value("state", "");
+    if (st != "queued" && st != "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+  }
+  std::string st = state.value("state", "");
+  if (as_json) {
+    json out = state;
+    out["status"] = st == "accepted" ? "accepted" : (st == "rejected" ? "rejected" : st);
+    Print(out);
+  } else if (st == "accepted") {
+    std::cout << "Đã tiếp nhận / accepted: " << state.value("object_id", "") << " ("
+              << state.value("files", 0) << " files, " << Human(state.value("bytes", 0ull))
+              << ")\n";
+  } else {
+    const json& reason = state["reason"];
+    std::cout << "Bị từ chối / rejected: " << (reason.is_object() ? reason.value("rule", "") : "")
+              << "\n  path: " << (reason.is_object() ? reason.value("path", "") : "")
+              << "\n  " << (reason.is_object() ? reason.value("message", "") : "") << "\n";
+    if (state.contains("quarantine")) std::cout << "  quarantine: " << state.value("quarantine", "") << "\n";
+  }
+  if (st == "accepted") return kExitOk;
+  if (st == "rejected") return kExitNegative;
+  return kExitUnavailable;  // failed or cancelled: an environment problem, not a verdict
+}
+
+int CmdObjectsList(Context& ctx, bool as_json) {
+  auto c = ApiClient::FromContext(ctx);
+  if (!c) return kExitUnavailable;
+  json all = json::array();
+  std::string after;
+  while (true) {
+    auto r = c->Get("/api/v1/objects?limit=1000&after=" + httplib::detail::encode_query_param(after));
+    if (r.http_status != 200) return ReportApiFailure(r, "objects list");
+    for (auto& o : r.body["objects"]) all.push_back(o);
+    if (!r.body.contains("next")) break;
+    after = r.body["next"].get<std::string>();
+  }
+  if (as_json) {
+    Print(all);
+    return kExitOk;
+  }
+  for (const auto& o : all) {
+    std::cout << o.value("id", "") << "  " << o.value("state", "") << "  "
+              << o.value("file_code", "") << "  " << o.value("title", "") << "  ("
+              << o.value("files", 0) << " files, " << o["copies"].size() << " copies)\n";
+  }
+  return kExitOk;
+}
+
+int CmdObjectsShow(Context& ctx, const std::string& id, bool as_json) {
+  auto c = ApiClient::FromContext(ctx);
+  if (!c) return kExitUnavailable;
+  auto r = c->Get("/api/v1/objects/" + httplib::detail::encode_url(id));
+  if (r.http_status == 404) {
+    std::cerr << "vaultctl: no object " << id << "\n";
+    return kExitNegative;
+  }
+  if (r.http_status != 200) return ReportApiFailure(r, "objects show");
+  if (as_json) {
+    Print(r.body);
+    return kExitOk;
+  }
+  const json& o = r.body;
+  std::cout << "Mã định danh / id: " << o.value("id", "") << "\n"
+            << "Mã hồ sơ / file code: " << o.value("file_code", "") << "\n"
+            << "Tiêu đề / title: " << o.value("title", "") << "\n"
+            << "Trạng thái / state: " << o.value("state", "") << "\n"
+            << "Gói / package: " << o.value("package", "") << "  (" << o.value("created", "") << ")\n";
+  for (const auto& cp : o["copies"]) {
+    std::cout << "Bản sao / copy: " << cp.value("tier", "") << " " << cp.value("state", "") << "\n";
+  }
+  for (const auto& f : o["files_list"]) {
+    std::cout << "  " << f.value("sha256", "").substr(0, 12) << "  " << f.value("size", 0)
+              << "  " << f.value("path", "") << "\n";
+  }
+  return kExitOk;
+}
+
+int CmdVerify(Context& ctx, const std::vector<std::string>& ids, bool all, bool as_json) {
+  auto c = ApiClient::FromContext(ctx);
+  if (!c) return kExitUnavailable;
+  std::vector<std::string> targets = ids;
+  if (all) {
+    std::string after;
+    while (true) {
+      auto r = c->Get("/api/v1/objects?limit=1000&after=" + httplib::detail::encode_query_param(after));
+      if (r.http_status != 200) return ReportApiFailure(r, "objects list");
+      for (auto& o : r.body["objects"]) targets.push_back(o["id"].get<std::string>());
+      if (!r.body.contains("next")) break;
+      after = r.body["next"].get<std::string>();
+    }
+  }
+  json results = json::array();
+  bool ok = true;
+  for (const auto& id : targets) {
+    auto r = c->Post("/api/v1/objects/" + httplib::detail::encode_url(id) + "/verify", json::object());
+    if (r.http_status == 404) {
+      results.push_back({{"object_id", id}, {"ok", false}, {"error", "no such object"}});
+      ok = false;
+      continue;
+    }
+    if (r.http_status != 200) return ReportApiFailure(r, "verify " + id);
+    if (!r.body.value("ok", false)) ok = false;
+    results.push_back(r.body);
+    if (!as_json) {
+      std::cout << (r.body.value("ok", false) ? "OK      " : "DAMAGED ") << id << "\n";
+      for (const auto& cp : r.body["copies"]) {
+        for (const auto& f : cp["findings"]) {
+          std::cout << "  " << cp.value("tier", "") << ": " << f.value("kind", "") << " "
+                    << f.value("path", "") << "\n";
+        }
+      }
+    }
+  }
+  if (as_json) Print({{"ok", ok}, {"objects", results}});
+  return ok ? kExitOk : kExitNegative;
+}
+
+}  // namespace
+
+void AddDaemonCommands(CLI::App& app, Context& ctx) {
+  auto* init = app.add_subcommand("init", "create a vault home with defaults (offline)");
+  static std::string init_dir;
+  init->add_option("DIR", init_dir, "vault home")->required();
+  init->callback([&ctx] { ctx.exit_code = CmdInit(init_dir); });
+
+  static bool status_json = false;
+  auto* status = app.add_subcommand("status", "daemon and vault status");
+  status->add_flag("--json", status_json, "print JSON");
+  status->callback([&ctx] { ctx.exit_code = CmdStatus(ctx, status_json); });
+
+  static std::string ingest_path;
+  static bool ingest_wait = false, ingest_json = false;
+  auto* ingest = app.add_subcommand("ingest", "submit a package (never modifies PATH)");
+  ingest->add_option("PATH", ingest_path, "bag directory, .zip, .tar or .tar.gz")->required();
+  ingest->add_flag("--wait", ingest_wait, "wait until accepted or rejected");
+  ingest->add_flag("--json", ingest_json, "print JSON");
+  ingest->callback([&ctx] { ctx.exit_code = CmdIngest(ctx, ingest_path, ingest_wait, ingest_json); });
+
+  auto* objects = app.add_subcommand("objects", "list or show stored objects");
+  objects->require_subcommand(1);
+  static bool list_json = false, show_json = false;
+  static std::string show_id;
+  auto* list = objects->add_subcommand("list", "list objects");
+  list->add_flag("--json", list_json, "print JSON");
+  list->callback([&ctx] { ctx.exit_code = CmdObjectsList(ctx, list_json); });
+  auto* show = objects->add_subcommand("show", "show one object");
+  show->add_option("ID", show_id, "object id")->required();
+  show->add_flag("--json", show_json, "print JSON");
+  show->callback([&ctx] { ctx.exit_code = CmdObjectsShow(ctx, show_id, show_json); });
+
+  static std::vector<std::string> verify_ids;
+  static bool verify_all = false, verify_wait = false, verify_json = false;
+  auto* verify = app.add_subcommand("verify", "verify every copy of objects now");
+  verify->add_option("ID", verify_ids, "object ids");
+  verify->add_flag("--all", verify_all, "every object");
+  verify->add_flag("--wait", verify_wait, "wait for the result (verification is synchronous)");
+  verify->add_flag("--json", verify_json, "print JSON");
+  verify->callback([&ctx] {
+    if (verify_ids.empty() && !verify_all) {
+      std::cerr << "vaultctl: verify needs object ids or --all\n";
+      ctx.exit_code = kExitUsage;
+      return;
+    }
+    ctx.exit_code = CmdVerify(ctx, verify_ids, verify_all, verify_json);
+  });
+}
+
+}  // namespace vault::ctl

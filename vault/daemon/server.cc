@@ -1,0 +1,567 @@
+#include "vault/daemon/server.h"
+
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <httplib.h>
+#include <openssl/crypto.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "vault/base/fs.h"
+#include "vault/base/ids.h"
+#include "vault/base/logging.h"
+
+namespace vault::daemon {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr char kVersion[] = "0.1.0";
+
+// All metrics of the daemon's ingest and catalog, declared in one place (STYLE.md §1.6).
+struct Metrics {
+  explicit Metrics(prometheus::Registry& r)
+      : packages(prometheus::BuildCounter()
+                     .Name("vault_ingest_packages_total")
+                     .Help("Packages ingested, by outcome (accepted, rejected, failed)")
+                     .Register(r)),
+        accepted(packages.Add({{"outcome", "accepted"}})),
+        rejected(packages.Add({{"outcome", "rejected"}})),
+        failed(packages.Add({{"outcome", "failed"}})),
+        bytes(prometheus::BuildCounter()
+                  .Name("vault_ingest_bytes_total")
+                  .Help("Payload bytes of accepted packages")
+                  .Register(r)
+                  .Add({})),
+        duration(prometheus::BuildHistogram()
+                     .Name("vault_ingest_duration_seconds")
+                     .Help("Time from claim to receipt or quarantine")
+                     .Register(r)
+                     .Add({}, prometheus::Histogram::BucketBoundaries{0.1, 0.5, 1, 5, 15, 60, 300,
+                                                                      1800, 7200})),
+        objects(prometheus::BuildGauge()
+                    .Name("vault_objects")
+                    .Help("Objects in the catalog")
+                    .Register(r)
+                    .Add({})),
+        stored_bytes(prometheus::BuildGauge()
+                         .Name("vault_stored_bytes")
+                         .Help("Bytes of all objects in the catalog (one copy)")
+                         .Register(r)
+                         .Add({})),
+        queue(prometheus::BuildGauge()
+                  .Name("vault_ingest_jobs")
+                  .Help("Ingest jobs by state")
+                  .Register(r)),
+        queued(queue.Add({{"state", "queued"}})),
+        running(queue.Add({{"state", "running"}})),
+        build(prometheus::BuildGauge()
+                  .Name("vault_build_info")
+                  .Help("Build information")
+                  .Register(r)
+                  .Add({{"version", kVersion}})) {
+    build.Set(1);
+  }
+  prometheus::Family<prometheus::Counter>& packages;
+  prometheus::Counter& accepted;
+  prometheus::Counter& rejected;
+  prometheus::Counter& failed;
+  prometheus::Counter& bytes;
+  prometheus::Histogram& duration;
+  prometheus::Gauge& objects;
+  prometheus::Gauge& stored_bytes;
+  prometheus::Family<prometheus::Gauge>& queue;
+  prometheus::Gauge& queued;
+  prometheus::Gauge& running;
+  prometheus::Gauge& build;
+};
+
+struct Task {
+  std::string id;
+  std::string kind;  // "inbox" | "external"
+  std::string name;  // inbox entry
+  fs::path path;     // external path
+  std::string agent;
+};
+
+// Change signature of an inbox entry: size, mtime and (for directories) entry count of the tree.
+std::string Signature(const fs::path& p) {
+  struct stat st{};
+  if (::lstat(p.c_str(), &st) != 0) return "";
+  std::string sig = std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+                    std::to_string(st.st_mtim.tv_nsec);
+  if (S_ISDIR(st.st_mode)) {
+    uint64_t n = 0, bytes = 0;
+    int64_t newest = 0;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(p, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      struct stat s2{};
+      if (::lstat(it->path().c_str(), &s2) != 0) continue;
+      ++n;
+      bytes += static_cast<uint64_t>(s2.st_size);
+      newest = std::max<int64_t>(newest, s2.st_mtim.tv_sec * 1000000000LL + s2.st_mtim.tv_nsec);
+    }
+    sig += "/" + std::to_string(n) + "/" + std::to_string(bytes) + "/" + std::to_string(newest);
+  }
+  return sig;
+}
+
+json Error(std::string_view rule, std::string_view message) {
+  return {{"error", {{"rule", rule}, {"message", message}}}};
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Vault& vault;
+  Options options;
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  Metrics metrics{*registry};
+  std::string token;
+  std::string address;
+  httplib::Server http;
+  std::thread http_thread;
+  std::atomic<bool> started{false};
+  std::atomic<bool> stopped{false};
+
+  // Jobs.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Task> queue;           // GUARDED_BY(mu)
+  std::map<std::string, json> jobs;  // GUARDED_BY(mu): id -> state (recent jobs)
+  std::set<std::string> inbox_busy;  // GUARDED_BY(mu): inbox names queued or running
+  bool stopping = false;             // GUARDED_BY(mu)
+  int running_jobs = 0;              // GUARDED_BY(mu)
+  std::vector<std::thread> workers;
+
+  // Inbox watcher.
+  std::thread watcher;
+  int inotify_fd = -1;
+  struct Tracked {
+    std::string signature;
+    std::chrono::steady_clock::time_point stable_since;
+    bool moved_in = false;
+    std::string failed_signature;  // do not retry until it changes
+  };
+  std::map<std::string, Tracked> tracked;  // watcher thread only
+
+  Impl(Vault& v, Options o) : vault(v), options(std::move(o)) {}
+
+  std::string Enqueue(Task t) {
+    std::lock_guard<std::mutex> lock(mu);
+    t.id = "job-" + RandomHex(8);
+    jobs[t.id] = {{"id", t.id}, {"state", "queued"}, {"kind", t.kind},
+                  {"package", t.kind == "inbox" ? t.name : t.path.string()}};
+    if (t.kind == "inbox") inbox_busy.insert(t.name);
+    std::string id = t.id;
+    queue.push_back(std::move(t));
+    metrics.queued.Set(static_cast<double>(queue.size()));
+    cv.notify_one();
+    return id;
+  }
+
+  void Worker() {
+    while (true) {
+      Task t;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (queue.empty()) return;  // stopping and nothing left to start
+        if (stopping) {
+          // Queued but not started: nothing was claimed, the package stays where it is.
+          Task dropped = std::move(queue.front());
+          queue.pop_front();
+          jobs[dropped.id]["state"] = "cancelled";
+          if (dropped.kind == "inbox") inbox_busy.erase(dropped.name);
+          continue;
+        }
+        t = std::move(queue.front());
+        queue.pop_front();
+        jobs[t.id]["state"] = "running";
+        ++running_jobs;
+        metrics.queued.Set(static_cast<double>(queue.size()));
+        metrics.running.Set(running_jobs);
+      }
+      auto r = t.kind == "inbox" ? vault.ingester().IngestInboxEntry(t.name, t.id, t.agent)
+                                 : vault.ingester().IngestExternal(t.path, t.id, t.agent);
+      json state;
+      bool failed = false;
+      if (r.ok()) {
+        state = ingest::OutcomeToJson(*r);
+        state["state"] = r->accepted ? "accepted" : "rejected";
+        (r->accepted ? metrics.accepted : metrics.rejected).Increment();
+        if (r->accepted) metrics.bytes.Increment(static_cast<double>(r->bytes));
+        metrics.duration.Observe(r->seconds);
+      } else {
+        failed = true;
+        state = {{"job_id", t.id}, {"state", "failed"}, {"status", "failed"},
+                 {"reason", {{"rule", "ingest.environment"}, {"path", ""},
+                             {"message", r.status().ToString()}}}};
+        metrics.failed.Increment();
+      }
+      state["id"] = t.id;
+      state["kind"] = t.kind;
+      state["package"] = t.kind == "inbox" ? t.name : t.path.string();
+      catalog::WriteBatch b;
+      b.PutJob(t.id, state);
+      if (Status s = vault.catalog().Apply(b); !s.ok()) {
+        LogError("jobs", "cannot record job " + t.id + ": " + s.ToString());
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        jobs[t.id] = state;
+        --running_jobs;
+        metrics.running.Set(running_jobs);
+        if (t.kind == "inbox") {
+          inbox_busy.erase(t.name);
+          if (failed) failed_inbox.insert(t.name);
+        }
+        if (jobs.size() > 10000) jobs.erase(jobs.begin());
+      }
+    }
+  }
+  std::set<std::string> failed_inbox;  // GUARDED_BY(mu): names whose last attempt failed
+
+  void Watch() {
+    const double settle = vault.config().ingest.settle_seconds;
+    const fs::path inbox = vault.home().inbox();
+    while (true) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (stopping) return;
+      }
+      struct pollfd pfd{inotify_fd, POLLIN, 0};
+      int pr = ::poll(&pfd, 1, 500);
+      if (pr > 0 && (pfd.revents & POLLIN)) {
+        alignas(struct inotify_event) char buf[64 * 1024];
+        ssize_t n = ::read(inotify_fd, buf, sizeof(buf));
+        for (ssize_t off = 0; n > 0 && off < n;) {
+          auto* ev = reinterpret_cast<struct inotify_event*>(buf + off);
+          if (ev->len > 0 && (ev->mask & IN_MOVED_TO)) tracked[ev->name].moved_in = true;
+          off += static_cast<ssize_t>(sizeof(struct inotify_event) + ev->len);
+        }
+      }
+      Scan(inbox, settle);
+    }
+  }
+
+  void Scan(const fs::path& inbox, double settle) {
+    auto now = std::chrono::steady_clock::now();
+    std::set<std::string> present;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(inbox, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      if (name.empty() || name[0] == '.') continue;  // uploads in progress
+      present.insert(name);
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (inbox_busy.count(name)) continue;
+      }
+      Tracked& t = tracked[name];
+      std::string sig = Signature(it->path());
+      if (sig != t.signature) {
+        t.signature = sig;
+        t.stable_since = now;
+      }
+      bool failed_before;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        failed_before = failed_inbox.count(name) > 0;
+        if (failed_before && t.failed_signature.empty()) t.failed_signature = sig;
+        if (failed_before && sig != t.failed_signature) {
+          failed_inbox.erase(name);
+          failed_before = false;
+          t.failed_signature.clear();
+        }
+      }
+      if (failed_before) continue;
+      double stable = std::chrono::duration<double>(now - t.stable_since).count();
+      if (t.moved_in || stable >= settle) {
+        Task task;
+        task.kind = "inbox";
+        task.name = name;
+        task.agent = "inbox";
+        std::string id = Enqueue(std::move(task));
+        LogInfo("inbox", "queued '" + name + "' as " + id);
+        tracked.erase(name);
+      }
+    }
+    for (auto it = tracked.begin(); it != tracked.end();) {
+      it = present.count(it->first) ? std::next(it) : tracked.erase(it);
+    }
+  }
+
+  bool Authorized(const httplib::Request& req) {
+    std::string h = req.get_header_value("Authorization");
+    const std::string prefix = "Bearer ";
+    if (h.compare(0, prefix.size(), prefix) != 0) return false;
+    std::string given = h.substr(prefix.size());
+    return given.size() == token.size() &&
+           CRYPTO_memcmp(given.data(), token.data(), token.size()) == 0;
+  }
+
+  static void Reply(httplib::Response& res, int status, const json& body) {
+    res.status = status;
+    res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
+                    "application/json; charset=utf-8");
+  }
+
+  json ObjectJson(const catalog::ObjectRecord& o) {
+    json copies = json::array();
+    auto cs = vault.catalog().ListCopies(o.id);
+    if (cs.ok()) {
+      for (const auto& c : *cs) {
+        copies.push_back({{"tier", c.tier}, {"state", c.state}, {"version", c.version},
+                          {"last_verified_ms", c.last_verified_ms}});
+      }
+    }
+    return {{"id", o.id}, {"file_code", o.file_code}, {"title", o.title},
+            {"retention", o.retention}, {"state", o.state}, {"created", o.created},
+            {"package", o.package}, {"version", o.head_version}, {"bytes", o.bytes},
+            {"files", o.files}, {"copies", copies}};
+  }
+
+  void Routes() {
+    http.set_payload_max_length(1 << 20);
+    http.set_read_timeout(30, 0);
+    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (req.path.rfind("/api/", 0) == 0 && !Authorized(req)) {
+        Reply(res, 401, Error("api.unauthorized", "missing or wrong bearer token"));
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+    http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("ok\n", "text/plain");
+    });
+    http.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+      bool ready = started.load() && !stopped.load();
+      res.status = ready ? 200 : 503;
+      res.set_content(ready ? "ready\n" : "not ready\n", "text/plain");
+    });
+    http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      if (auto st = vault.catalog().GetStats(); st.ok()) {
+        metrics.objects.Set(static_cast<double>(st->objects));
+        metrics.stored_bytes.Set(static_cast<double>(st->bytes));
+      }
+      prometheus::TextSerializer ser;
+      res.set_content(ser.Serialize(registry->Collect()), "text/plain; version=0.0.4");
+    });
+    http.Get("/api/v1/status", [this](const httplib::Request&, httplib::Response& res) {
+      auto st = vault.catalog().GetStats();
+      if (!st.ok()) return Reply(res, 500, Error("catalog", st.status().ToString()));
+      json tiers = json::array();
+      for (const auto& t : vault.config().tiers) {
+        tiers.push_back({{"name", t.name}, {"kind", t.kind}, {"medium", t.medium},
+                         {"path", t.path.string()}});
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      Reply(res, 200,
+            {{"version", kVersion}, {"root", vault.home().root.string()},
+             {"objects", st->objects}, {"bytes", st->bytes}, {"files", st->files},
+             {"last_event_seq", vault.log().head_seq()}, {"tiers", tiers},
+             {"jobs", {{"queued", queue.size()}, {"running", running_jobs}}},
+             {"ready", started.load() && !stopping}});
+    });
+    http.Post("/api/v1/ingest", [this](const httplib::Request& req, httplib::Response& res) {
+      json body = json::parse(req.body, nullptr, false);
+      if (!body.is_object() || !body.contains("path") || !body["path"].is_string()) {
+        return Reply(res, 400, Error("api.bad_request", "body must be {\"path\": \"/absolute/path\"}"));
+      }
+      fs::path p = body["path"].get<std::string>();
+      if (!p.is_absolute() || p.string().find('\0') != std::string::npos) {
+        return Reply(res, 400, Error("api.bad_request", "path must be absolute"));
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (stopping) return Reply(res, 503, Error("api.stopping", "the daemon is shutting down"));
+      }
+      Task t;
+      t.kind = "external";
+      t.path = p;
+      t.agent = "admin";
+      std::string id = Enqueue(std::move(t));
+      Reply(res, 202, {{"job_id", id}, {"state", "queued"}});
+    });
+    http.Get(R"(/api/v1/jobs/([A-Za-z0-9-]+))", [this](const httplib::Request& req,
+                                                      httplib::Response& res) {
+      std::string id = req.matches[1];
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (auto it = jobs.find(id); it != jobs.end()) return Reply(res, 200, it->second);
+      }
+      auto j = vault.catalog().GetJob(id);
+      if (j.ok() && *j) return Reply(res, 200, **j);
+      Reply(res, 404, Error("api.not_found", "no job " + id));
+    });
+    http.Get("/api/v1/objects", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string after = req.get_param_value("after");
+      size_t limit = 1000;
+      if (req.has_param("limit")) {
+        try {
+          limit = std::min<size_t>(std::stoul(req.get_param_value("limit")), 10000);
+        } catch (...) {
+          return Reply(res, 400, Error("api.bad_request", "limit must be a number"));
+        }
+      }
+      auto list = vault.catalog().ListObjects(after, limit);
+      if (!list.ok()) return Reply(res, 500, Error("catalog", list.status().ToString()));
+      json arr = json::array();
+      for (const auto& o : *list) arr.push_back(ObjectJson(o));
+      json out = {{"objects", arr}};
+      if (list->size() == limit && !list->empty()) out["next"] = list->back().id;
+      Reply(res, 200, out);
+    });
+    http.Get(R"(/api/v1/objects/([^/]+))", [this](const httplib::Request& req,
+                                                  httplib::Response& res) {
+      std::string id = req.matches[1];
+      auto o = vault.catalog().GetObject(id);
+      if (!o.ok()) return Reply(res, 500, Error("catalog", o.status().ToString()));
+      if (!*o) return Reply(res, 404, Error("api.not_found", "no object " + id));
+      json j = ObjectJson(**o);
+      j["fingerprint"] = (*o)->fingerprint;
+      j["files_list"] = json::array();
+      if (auto fl = vault.catalog().ListFiles(id); fl.ok()) {
+        for (const auto& f : *fl) {
+          j["files_list"].push_back({{"path", f.path}, {"content_path", f.content_path},
+                                     {"original_name", f.original_name}, {"size", f.size},
+                                     {"sha256", f.sha256}});
+        }
+      }
+      Reply(res, 200, j);
+    });
+    http.Post(R"(/api/v1/objects/([^/]+)/verify)", [this](const httplib::Request& req,
+                                                          httplib::Response& res) {
+      std::string id = req.matches[1];
+      auto o = vault.catalog().GetObject(id);
+      if (!o.ok()) return Reply(res, 500, Error("catalog", o.status().ToString()));
+      if (!*o) return Reply(res, 404, Error("api.not_found", "no object " + id));
+      auto copies = vault.catalog().ListCopies(id);
+      if (!copies.ok()) return Reply(res, 500, Error("catalog", copies.status().ToString()));
+      json out = {{"object_id", id}, {"copies", json::array()}, {"ok", true}};
+      catalog::WriteBatch batch;
+      for (auto c : *copies) {
+        auto it = vault.stores().find(c.tier);
+        if (it == vault.stores().end()) continue;
+        auto findings = it->second->VerifyObject(id, true);
+        if (!findings.ok()) {
+          return Reply(res, 500, Error("verify", findings.status().ToString()));
+        }
+        json fj = json::array();
+        for (const auto& f : *findings) {
+          fj.push_back({{"kind", FindingKindName(f.kind)}, {"path", f.path},
+                        {"expected", f.expected}, {"actual", f.actual}});
+        }
+        if (!findings->empty()) out["ok"] = false;
+        out["copies"].push_back({{"tier", c.tier}, {"ok", findings->empty()}, {"findings", fj}});
+        c.state = findings->empty() ? "ok" : "damaged";
+        c.last_verified_ms = ToUnixMillis(vault.clock().Now());
+        batch.PutCopy(c);
+      }
+      if (Status s = vault.catalog().Apply(batch); !s.ok()) {
+        LogError("verify", "cannot record verification of " + id + ": " + s.ToString());
+      }
+      Reply(res, 200, out);
+    });
+    http.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                                  std::exception_ptr) {
+      Reply(res, 500, Error("api.internal", "internal error"));
+    });
+  }
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() { Stop(); }
+
+Result<std::unique_ptr<Server>> Server::Create(Vault& vault, Options o) {
+  auto impl = std::make_unique<Impl>(vault, std::move(o));
+  VAULT_ASSIGN_OR_RETURN(std::string tok,
+                         ReadFileToString(vault.home().secrets() / "admin.token", 4096));
+  while (!tok.empty() && (tok.back() == '\n' || tok.back() == '\r' || tok.back() == ' ')) {
+    tok.pop_back();
+  }
+  if (tok.size() < 16) return Status::FailedPrecondition("secrets/admin.token is too short");
+  impl->token = tok;
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Status Server::Start() {
+  Impl& m = *impl_;
+  std::string listen = m.options.listen.empty() ? m.vault.config().listen : m.options.listen;
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return Status::InvalidArgument("listen must be host:port: " + listen);
+  std::string host = listen.substr(0, colon);
+  int port = 0;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (...) {
+    return Status::InvalidArgument("bad port in " + listen);
+  }
+  m.Routes();
+  if (port == 0) {
+    port = m.http.bind_to_any_port(host);
+    if (port <= 0) return Status::Unavailable("cannot bind " + listen);
+  } else if (!m.http.bind_to_port(host, port)) {
+    return Status::Unavailable("cannot bind " + listen + " (in use?)");
+  }
+  m.address = "http://" + host + ":" + std::to_string(port);
+  m.http_thread = std::thread([&m] { m.http.listen_after_bind(); });
+
+  m.inotify_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (m.inotify_fd < 0) return Status::FromErrno(errno, "inotify_init1", "");
+  if (::inotify_add_watch(m.inotify_fd, m.vault.home().inbox().c_str(),
+                          IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE) < 0) {
+    return Status::FromErrno(errno, "inotify_add_watch", m.vault.home().inbox().string());
+  }
+  for (int i = 0; i < m.vault.config().ingest.workers; ++i) {
+    m.workers.emplace_back([&m] { m.Worker(); });
+  }
+  m.watcher = std::thread([&m] { m.Watch(); });
+  VAULT_RETURN_IF_ERROR(WriteFileDurable(m.vault.home().run() / "api", m.address + "\n"));
+  m.started = true;
+  LogInfo("api", "listening on " + m.address);
+  return Status::Ok();
+}
+
+std::string Server::address() const { return impl_->address; }
+
+void Server::Stop() {
+  Impl& m = *impl_;
+  if (m.stopped.exchange(true)) return;
+  {
+    std::lock_guard<std::mutex> lock(m.mu);
+    m.stopping = true;
+  }
+  m.cv.notify_all();
+  if (m.watcher.joinable()) m.watcher.join();
+  for (auto& w : m.workers) {
+    if (w.joinable()) w.join();  // jobs in flight finish
+  }
+  m.http.stop();
+  if (m.http_thread.joinable()) m.http_thread.join();
+  if (m.inotify_fd >= 0) ::close(m.inotify_fd);
+  std::error_code ec;
+  fs::remove(m.vault.home().run() / "api", ec);
+  LogInfo("vaultd", "stopped");
+}
+
+}  // namespace vault::daemon

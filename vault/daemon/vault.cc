@@ -1,0 +1,107 @@
+#include "vault/daemon/vault.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vault/base/ids.h"
+#include "vault/base/logging.h"
+
+namespace vault::daemon {
+
+namespace fs = std::filesystem;
+
+Status InitHome(const fs::path& home) {
+  ingest::HomePaths h{home};
+  for (const auto& d : {h.root, h.catalog(), h.log(), h.inbox(), h.staging(), h.quarantine(),
+                        h.receipts(), h.run(), h.keys(), h.secrets()}) {
+    VAULT_RETURN_IF_ERROR(CreateDirsDurable(d));
+  }
+  ::chmod(h.secrets().c_str(), 0700);
+  ::chmod(h.keys().c_str(), 0700);
+  std::error_code ec;
+  if (!fs::exists(h.config(), ec)) {
+    VAULT_RETURN_IF_ERROR(WriteFileDurable(h.config(), DefaultConfigText()));
+  }
+  fs::path token = h.secrets() / "admin.token";
+  if (!fs::exists(token, ec)) {
+    // Create with 0600 before any byte of the secret is written.
+    fs::path tmp = token;
+    tmp += ".new";
+    ScopedFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd.valid()) return Status::FromErrno(errno, "create", tmp.string());
+    VAULT_RETURN_IF_ERROR(WriteAll(fd.get(), RandomHex(32) + "\n", tmp.string()));
+    if (::fsync(fd.get()) != 0) return Status::FromErrno(errno, "fsync", tmp.string());
+    VAULT_RETURN_IF_ERROR(fd.Close(tmp.string()));
+    VAULT_RETURN_IF_ERROR(RenameDurable(tmp, token));
+  }
+  return Status::Ok();
+}
+
+Vault::~Vault() = default;
+
+Result<std::unique_ptr<Vault>> Vault::Open(const fs::path& home_in, Options o, Clock& clock) {
+  std::error_code ec;
+  fs::path home = fs::absolute(home_in, ec);
+  if (!fs::exists(home / "vault.toml", ec)) {
+    if (!o.create_if_missing) {
+      return Status::NotFound("no vault at " + home.string() + " (vault.toml missing)");
+    }
+    VAULT_RETURN_IF_ERROR(InitHome(home));
+  }
+  std::unique_ptr<Vault> v(new Vault());
+  v->home_ = ingest::HomePaths{home};
+  v->clock_ = &clock;
+  VAULT_RETURN_IF_ERROR(CreateDirsDurable(v->home_.run()));
+
+  // One writer per vault: an flock on run/vaultd.lock, released by the kernel on any exit.
+  fs::path lock_path = v->home_.run() / "vaultd.lock";
+  v->lock_fd_ = ScopedFd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!v->lock_fd_.valid()) return Status::FromErrno(errno, "open", lock_path.string());
+  if (::flock(v->lock_fd_.get(), LOCK_EX | LOCK_NB) != 0) {
+    return Status::FailedPrecondition("the vault at " + home.string() +
+                                      " is in use by another process (lock " +
+                                      lock_path.string() + ")");
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  (void)::ftruncate(v->lock_fd_.get(), 0);
+  (void)WriteAll(v->lock_fd_.get(), pid, lock_path.string());
+
+  VAULT_ASSIGN_OR_RETURN(v->config_, LoadConfig(home));
+  for (const auto& d : {v->home_.inbox(), v->home_.staging(), v->home_.quarantine(),
+                        v->home_.receipts(), v->home_.log()}) {
+    VAULT_RETURN_IF_ERROR(CreateDirsDurable(d));
+  }
+  for (const auto& tc : v->config_.tiers) {
+    VAULT_ASSIGN_OR_RETURN(auto tier, tiers::OpenLocalTier(tc.name, tc.path));
+    VAULT_ASSIGN_OR_RETURN(auto store, store::OcflStore::Open(*tier));
+    v->stores_[tc.name] = store.get();
+    v->tiers_.push_back(std::move(tier));
+    v->store_owners_.push_back(std::move(store));
+  }
+  VAULT_ASSIGN_OR_RETURN(v->log_, eventlog::EventLog::Open(v->home_.log(), clock));
+  if (!o.open_catalog) return v;
+  VAULT_ASSIGN_OR_RETURN(v->catalog_, catalog::Catalog::Open(v->home_.catalog()));
+
+  ingest::Ingester::Env env;
+  env.home = v->home_;
+  env.catalog = v->catalog_.get();
+  env.log = v->log_.get();
+  env.stores = v->stores_;
+  env.first_tier = v->config_.tiers.front().name;
+  env.clock = &clock;
+  env.config = v->config_.ingest;
+  v->ingester_ = std::make_unique<ingest::Ingester>(std::move(env));
+
+  if (o.recover) {
+    VAULT_ASSIGN_OR_RETURN(v->replayed_, ingest::ReplayLog(*v->log_, v->stores_, *v->catalog_));
+    if (v->replayed_ > 0) {
+      LogInfo("vault", "replayed " + std::to_string(v->replayed_) + " logged events into the catalog");
+    }
+    VAULT_ASSIGN_OR_RETURN(v->recovered_, v->ingester_->Recover());
+  }
+  return v;
+}
+
+}  // namespace vault::daemon

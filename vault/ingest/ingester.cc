@@ -1,0 +1,583 @@
+#include "vault/ingest/ingester.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "formats/archive/extract.h"
+#include "formats/bagit/bagit.h"
+#include "formats/mets/aip.h"
+#include "vault/base/fs.h"
+#include "vault/base/ids.h"
+#include "vault/base/logging.h"
+#include "vault/base/unicode.h"
+#include "vault/clib/crypto.h"
+
+namespace vault::ingest {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr char kComponent[] = "ingest";
+constexpr char kPayloadPrefix[] = "representations/rep1/data/";
+constexpr char kSubmissionPrefix[] = "submission/";
+
+// bag-info.txt labels read as descriptive metadata (first match wins). The Vietnamese-named
+// labels mirror TT05 EAD elements: mã hồ sơ (fileCode), tiêu đề hồ sơ (title).
+const char* const kFileCodeLabels[] = {"File-Code", "Ma-Ho-So", "External-Identifier"};
+const char* const kTitleLabels[] = {"Title", "Tieu-De", "External-Description"};
+
+std::string InfoValue(const std::vector<std::pair<std::string, std::string>>& info,
+                      const char* const* labels, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    for (const auto& [k, v] : info) {
+      if (k == labels[i]) return v;
+    }
+  }
+  return "";
+}
+
+json IssuesToJson(const std::vector<bagit::Issue>& issues) {
+  json a = json::array();
+  for (const auto& i : issues) a.push_back({{"code", i.code}, {"path", i.path}, {"message", i.message}});
+  return a;
+}
+
+// Names for quarantine entries: sortable time + job id.
+std::string Stamp(TimePoint t) {
+  std::string iso = FormatIso8601(t);  // 2026-11-23T16:32:05.123+07:00
+  std::string s;
+  for (char c : iso.substr(0, 19)) {
+    if (c != '-' && c != ':') s.push_back(c);
+  }
+  return s;
+}
+
+// Makes the file data under `dir` durable with one syncfs(2) (like `sync` after `cp -r`),
+// instead of one fsync per file.
+Status SyncFilesystemOf(const fs::path& dir) {
+  ScopedFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return Status::FromErrno(errno, "open", dir.string());
+  if (::syncfs(fd.get()) != 0) return Status::FromErrno(errno, "syncfs", dir.string());
+  return Status::Ok();
+}
+
+// rename without replacing: returns a free name next to `to` if it is taken.
+fs::path FreeName(const fs::path& to, const std::string& suffix) {
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(to, ec))) return to;
+  fs::path alt = to;
+  alt += suffix;
+  return alt;
+}
+
+}  // namespace
+
+json OutcomeToJson(const Outcome& o) {
+  json j = {{"job_id", o.job_id},
+            {"status", o.accepted ? "accepted" : "rejected"},
+            {"object_id", o.object_id.empty() ? json(nullptr) : json(o.object_id)},
+            {"bytes", o.bytes},
+            {"files", o.files},
+            {"seconds", o.seconds},
+            {"warnings", o.warnings}};
+  if (o.rejection) {
+    j["reason"] = {{"rule", o.rejection->rule},
+                   {"path", o.rejection->path},
+                   {"message", o.rejection->message}};
+    j["errors"] = o.errors;
+    j["quarantine"] = o.quarantine_path;
+  } else {
+    j["reason"] = nullptr;
+    j["receipt"] = o.receipt_path;
+  }
+  return j;
+}
+
+struct Ingester::Job {
+  std::string id;
+  std::string kind;           // "inbox" | "external"
+  std::string name;           // package name (inbox entry name or basename of the path)
+  fs::path source;            // the package itself (claimed copy in staging, or external path)
+  fs::path dir;               // staging/<job>
+  std::string agent;
+  json meta;                  // job.json content
+  std::chrono::steady_clock::time_point started;
+};
+
+Ingester::Ingester(Env env) : env_(std::move(env)) {}
+
+Result<Outcome> Ingester::IngestInboxEntry(const std::string& name, const std::string& job_id,
+                                           const std::string& agent) {
+  Job job;
+  job.id = job_id;
+  job.kind = "inbox";
+  job.name = name;
+  job.agent = agent;
+  job.dir = env_.home.staging() / job_id;
+  job.started = std::chrono::steady_clock::now();
+  fs::path entry = env_.home.inbox() / name;
+  VAULT_RETURN_IF_ERROR(CreateDirsDurable(job.dir / "package"));
+  job.meta = {{"job", job_id}, {"kind", "inbox"}, {"name", name}, {"agent", agent}};
+  // job.json first: recovery must know where a claimed package came from.
+  VAULT_RETURN_IF_ERROR(WriteFileDurable(job.dir / "job.json", job.meta.dump()));
+  CrashPoint("ingest:job-written");
+  job.source = job.dir / "package" / name;
+  if (Status s = RenameDurable(entry, job.source); !s.ok()) {
+    (void)RemoveTree(job.dir);
+    return std::move(s).WithContext("claim inbox entry");
+  }
+  CrashPoint("ingest:claimed");
+  auto r = Run(job);
+  if (!r.ok()) {
+    LogError(kComponent, "job " + job_id + ": " + r.status().ToString() + "; package returned to inbox");
+    (void)RollBack(job.meta, job.dir);
+  }
+  return r;
+}
+
+Result<Outcome> Ingester::IngestExternal(const fs::path& path, const std::string& job_id,
+                                         const std::string& agent) {
+  Job job;
+  job.id = job_id;
+  job.kind = "external";
+  job.name = path.filename().string();
+  job.agent = agent;
+  job.source = path;
+  job.dir = env_.home.staging() / job_id;
+  job.started = std::chrono::steady_clock::now();
+  VAULT_RETURN_IF_ERROR(CreateDirsDurable(job.dir));
+  job.meta = {{"job", job_id}, {"kind", "external"}, {"name", job.name},
+              {"source", path.string()}, {"agent", agent}};
+  VAULT_RETURN_IF_ERROR(WriteFileDurable(job.dir / "job.json", job.meta.dump()));
+  auto r = Run(job);
+  if (!r.ok()) (void)RollBack(job.meta, job.dir);
+  return r;
+}
+
+Result<Outcome> Ingester::Run(Job& job) {
+  const auto& cfg = env_.config;
+  fs::path unpacked = job.dir / "unpacked";
+  VAULT_RETURN_IF_ERROR(CreateDirsDurable(unpacked));
+
+  // 1. Unpack or copy, hashing SHA-256 as the bytes stream through (read once).
+  archive::ExtractLimits limits;
+  limits.max_total_bytes = cfg.max_unpacked_bytes;
+  limits.max_files = cfg.max_files;
+  limits.max_path_bytes = cfg.max_path_bytes;
+  limits.max_ratio = cfg.max_compression_ratio;
+  std::error_code ec;
+  auto st = fs::symlink_status(job.source, ec);
+  archive::ExtractOutcome extracted;
+  if (st.type() == fs::file_type::directory) {
+    VAULT_ASSIGN_OR_RETURN(extracted, archive::CopyTree(job.source, unpacked, limits, false));
+  } else if (st.type() == fs::file_type::regular && archive::LooksLikeArchive(job.source)) {
+    VAULT_ASSIGN_OR_RETURN(extracted, archive::ExtractArchive(job.source, unpacked, limits, false));
+  } else if (st.type() == fs::file_type::not_found) {
+    return Reject(job, {"package.not_found", "", "no such package: " + job.source.string()},
+                  json::array(), json::array());
+  } else {
+    return Reject(job,
+                  {"package.unsupported", "",
+                   "a package must be a directory or a zip/tar/tar.gz file (BagIt)"},
+                  json::array(), json::array());
+  }
+  CrashPoint("ingest:unpacked");
+  if (extracted.violation) {
+    const auto& v = *extracted.violation;
+    return Reject(job, {v.rule, v.path, v.message}, json::array(), json::array());
+  }
+
+  // 2. Validate the bag, reusing the digests computed while unpacking.
+  auto root_r = bagit::FindBagRoot(unpacked);
+  if (!root_r.ok()) {
+    return Reject(job, {"bagit.not_a_bag", "", std::string(root_r.status().message())},
+                  json::array(), json::array());
+  }
+  fs::path bag_root = *root_r;
+  std::string prefix;
+  if (bag_root != unpacked) prefix = fs::relative(bag_root, unpacked).string() + "/";
+  std::map<std::string, std::string> sha_by_disk;
+  std::map<std::string, uint64_t> size_by_disk;
+  for (const auto& f : extracted.files) {
+    if (f.path.compare(0, prefix.size(), prefix) != 0) continue;
+    sha_by_disk[f.path.substr(prefix.size())] = f.sha256;
+    size_by_disk[f.path.substr(prefix.size())] = f.size;
+  }
+  bagit::Options bopt;
+  bopt.max_line_bytes = cfg.max_manifest_line_bytes;
+  bopt.max_tag_file_bytes = cfg.max_tag_file_bytes;
+  VAULT_ASSIGN_OR_RETURN(bagit::Report report, bagit::ValidateBag(bag_root, bopt, &sha_by_disk));
+  CrashPoint("ingest:validated");
+  json warnings = IssuesToJson(report.warnings);
+  if (!report.valid) {
+    json errors = IssuesToJson(report.errors);
+    Rejection r{"bagit.invalid", "", "the bag is not valid"};
+    if (!report.errors.empty()) {
+      r = {report.errors.front().code, report.errors.front().path, report.errors.front().message};
+    }
+    return Reject(job, std::move(r), std::move(errors), std::move(warnings));
+  }
+
+  // 3. Names: NFC logical paths, original bytes kept; collisions after normalisation rejected.
+  std::vector<store::NewFile> files;
+  std::vector<mets::PremisFile> premis_files;
+  std::map<std::string, std::string> logical_seen;  // NFC logical path -> original
+  uint64_t payload_bytes = 0;
+  std::string fingerprint_text;
+  std::vector<std::pair<std::string, std::string>> fp_lines;
+  auto add_file = [&](const std::string& disk_rel, const std::string& logical_tail,
+                      const char* prefix_logical, bool payload) -> std::optional<Rejection> {
+    auto nfc = ToNfc(logical_tail);
+    if (!nfc) return Rejection{"names.invalid_utf8", disk_rel, "file name is not valid UTF-8"};
+    std::string logical = std::string(prefix_logical) + *nfc;
+    if (auto [it, inserted] = logical_seen.emplace(logical, disk_rel); !inserted) {
+      return Rejection{"names.nfc_collision", disk_rel,
+                       "'" + disk_rel + "' and '" + it->second +
+                           "' are the same name after Unicode NFC normalisation"};
+    }
+    auto sha_it = sha_by_disk.find(disk_rel);
+    std::string sha;
+    uint64_t size = 0;
+    if (sha_it != sha_by_disk.end()) {
+      sha = sha_it->second;
+      size = size_by_disk[disk_rel];
+    } else {
+      auto h = HashFile(bag_root / disk_rel, {DigestAlgorithm::kSha256});
+      if (!h.ok()) return Rejection{"package.unreadable", disk_rel, h.status().ToString()};
+      sha = h->hex[0];
+      size = h->size;
+    }
+    store::NewFile nf;
+    nf.logical_path = logical;
+    nf.staged_path = bag_root / disk_rel;
+    nf.size = size;
+    nf.sha256 = sha;
+    files.push_back(std::move(nf));
+    mets::PremisFile pf;
+    pf.path = logical;
+    pf.original_name = disk_rel;
+    pf.size = size;
+    pf.sha256 = sha;
+    premis_files.push_back(std::move(pf));
+    if (payload) {
+      payload_bytes += size;
+      fp_lines.emplace_back(logical, sha);
+    }
+    return std::nullopt;
+  };
+  size_t renamed = 0;
+  for (const auto& p : report.payload) {
+    // p.path is the manifest's name ("data/..."), p.disk_path the file actually present.
+    std::string tail = p.path.size() > 5 ? p.path.substr(5) : p.path;
+    if (auto rej = add_file(p.disk_path, tail, kPayloadPrefix, true)) {
+      return Reject(job, std::move(*rej), json::array(), warnings);
+    }
+    if (premis_files.back().path != std::string(kPayloadPrefix) + p.disk_path.substr(5)) ++renamed;
+  }
+  for (const auto& t : report.tag_files) {
+    if (auto rej = add_file(t, t, kSubmissionPrefix, false)) {
+      return Reject(job, std::move(*rej), json::array(), warnings);
+    }
+  }
+  std::sort(fp_lines.begin(), fp_lines.end());
+  for (const auto& [path, sha] : fp_lines) fingerprint_text += sha + "  " + path + "\n";
+  std::string fingerprint = Sha256Hex(fingerprint_text);
+
+  // 4. Duplicates: the same payload (names and digests) is stored once.
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    VAULT_ASSIGN_OR_RETURN(auto existing, env_.catalog->FindFingerprint(fingerprint));
+    if (existing || reserved_.count(fingerprint)) {
+      std::string other = existing ? *existing : std::string("(an ingest in progress)");
+      Outcome o;
+      auto r = Reject(job,
+                      {"ingest.duplicate", "",
+                       "the same payload is already stored as object " + other},
+                      json::array(), warnings);
+      if (r.ok() && existing) r->object_id = *existing;
+      return r;
+    }
+    reserved_.insert(fingerprint);
+  }
+  struct Unreserve {
+    Ingester* self;
+    std::string fp;
+    ~Unreserve() {
+      std::lock_guard<std::mutex> lock(self->mu_);
+      self->reserved_.erase(fp);
+    }
+  } unreserve{this, fingerprint};
+
+  // 5. The AIP: PREMIS and METS next to the payload.
+  TimePoint now = env_.clock->Now();
+  std::string created = FormatIso8601(now);
+  std::string object_id = "urn:uuid:" + NewUuid();
+  job.meta["object_id"] = object_id;
+  VAULT_RETURN_IF_ERROR(WriteFileDurable(job.dir / "job.json", job.meta.dump()));
+  CrashPoint("ingest:object-id");
+
+  mets::Aip aip;
+  aip.object_id = object_id;
+  aip.file_code = InfoValue(report.info, kFileCodeLabels, std::size(kFileCodeLabels));
+  aip.title = InfoValue(report.info, kTitleLabels, std::size(kTitleLabels));
+  aip.created = created;
+  aip.descriptive = report.info;
+  aip.files = premis_files;
+  aip.agents = {{"agent-vaultd", "archive-vault vaultd 0.1.0", "software", "ingest pipeline"},
+                {"agent-submitter", job.agent, "person", "submitted the package"}};
+  auto event = [&](std::string type, std::string detail) {
+    mets::PremisEvent e;
+    e.id = "event-" + NewUuid();
+    e.type = std::move(type);
+    e.time = created;
+    e.detail = std::move(detail);
+    e.outcome = "success";
+    e.agent_ids = {"agent-vaultd"};
+    return e;
+  };
+  aip.events.push_back(event("validation", "BagIt " + report.version + " bag validated: " +
+                                               std::to_string(report.payload.size()) +
+                                               " payload files, every manifest digest checked"));
+  aip.events.push_back(event("message digest calculation",
+                             "SHA-256 computed for every file while unpacking"));
+  if (renamed > 0) {
+    aip.events.push_back(event("filename change",
+                               std::to_string(renamed) +
+                                   " file names normalised to Unicode NFC; originals in originalName"));
+  }
+  auto ingestion = event("ingestion", "package '" + job.name + "' ingested as OCFL object v1");
+  ingestion.agent_ids.push_back("agent-submitter");
+  aip.events.push_back(ingestion);
+
+  fs::path meta_dir = job.dir / "aip";
+  VAULT_RETURN_IF_ERROR(CreateDirsDurable(meta_dir));
+  std::string premis = mets::WritePremis(aip);
+  std::string premis_sha = Sha256Hex(premis);
+  std::string mets_xml = mets::WriteMets(aip, premis.size(), premis_sha);
+  VAULT_RETURN_IF_ERROR(WriteFileDurable(meta_dir / "premis.xml", premis));
+  VAULT_RETURN_IF_ERROR(WriteFileDurable(meta_dir / "METS.xml", mets_xml));
+  files.push_back({"metadata/preservation/premis.xml", meta_dir / "premis.xml", premis.size(), premis_sha});
+  files.push_back({"METS.xml", meta_dir / "METS.xml", mets_xml.size(), Sha256Hex(mets_xml)});
+
+  // 6. Store: file data made durable (one syncfs), then OCFL v1 with the root inventory last.
+  VAULT_RETURN_IF_ERROR(SyncFilesystemOf(job.dir));
+  CrashPoint("ingest:synced");
+  auto store_it = env_.stores.find(env_.first_tier);
+  VAULT_CHECK(store_it != env_.stores.end());
+  store::CreateRequest req;
+  req.id = object_id;
+  req.files = std::move(files);
+  req.created = created;
+  req.message = "Ingest of package " + job.name;
+  req.user_name = job.agent;
+  req.move_staged = true;
+  VAULT_RETURN_IF_ERROR(store_it->second->CreateObject(req).status());
+  CrashPoint("ingest:stored");
+
+  // 7. Commit: events (fsync) then the catalog, in sequence order.
+  Outcome out;
+  out.job_id = job.id;
+  out.accepted = true;
+  out.object_id = object_id;
+  out.bytes = payload_bytes;
+  out.files = report.payload.size();
+  out.warnings = warnings;
+  json detail = {{"tier", env_.first_tier},
+                 {"object_path", store::OcflStore::ObjectPath(object_id)},
+                 {"version", "v1"},
+                 {"package", job.name},
+                 {"job", job.id},
+                 {"fingerprint", fingerprint},
+                 {"file_code", aip.file_code},
+                 {"title", aip.title},
+                 {"payload_bytes", payload_bytes},
+                 {"payload_files", report.payload.size()},
+                 {"bag_version", report.version}};
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    std::vector<eventlog::EventDraft> drafts;
+    drafts.push_back({"validation", object_id, job.agent, "success",
+                      {{"bagit", report.version}, {"warnings", warnings}}});
+    drafts.push_back({"ingestion", object_id, job.agent, "success", detail});
+    VAULT_ASSIGN_OR_RETURN(auto events, env_.log->Append(std::move(drafts)));
+    CrashPoint("ingest:logged");
+    catalog::WriteBatch batch;
+    for (const auto& e : events) VAULT_RETURN_IF_ERROR(MaterializeEvent(e, env_.stores, batch));
+    VAULT_RETURN_IF_ERROR(env_.catalog->Apply(batch));
+    CrashPoint("ingest:committed");
+  }
+
+  // 8. Receipt, then the staging directory goes (an inbox package is consumed here).
+  VAULT_ASSIGN_OR_RETURN(auto obj, env_.catalog->GetObject(object_id));
+  if (obj) VAULT_RETURN_IF_ERROR(WriteReceipt(*obj, {{"job", job.id}, {"warnings", warnings}}));
+  out.receipt_path = (env_.home.receipts() / (object_id.substr(9) + ".json")).string();
+  CrashPoint("ingest:receipt");
+  VAULT_RETURN_IF_ERROR(RemoveTree(job.dir));
+  CrashPoint("ingest:cleaned");
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - job.started).count();
+  LogInfo(kComponent, "accepted '" + job.name + "' as " + object_id + " (" +
+                          std::to_string(out.files) + " files, " + std::to_string(out.bytes) +
+                          " bytes)");
+  return out;
+}
+
+Status Ingester::WriteReceipt(const catalog::ObjectRecord& obj, const json& extra) {
+  json r = {{"object_id", obj.id},
+            {"package", obj.package},
+            {"accepted", obj.created},
+            {"fingerprint", obj.fingerprint},
+            {"version", obj.head_version},
+            {"object_path", store::OcflStore::ObjectPath(obj.id)},
+            {"payload_files", obj.files},
+            {"bytes", obj.bytes},
+            {"event_seq", obj.ingest_seq},
+            {"file_code", obj.file_code},
+            {"title", obj.title}};
+  for (auto& [k, v] : extra.items()) r[k] = v;
+  VAULT_ASSIGN_OR_RETURN(auto copies, env_.catalog->ListCopies(obj.id));
+  r["copies"] = json::array();
+  for (const auto& c : copies) r["copies"].push_back({{"tier", c.tier}, {"state", c.state}});
+  VAULT_RETURN_IF_ERROR(CreateDirsDurable(env_.home.receipts()));
+  return WriteFileDurable(env_.home.receipts() / (obj.id.substr(9) + ".json"), r.dump(2) + "\n");
+}
+
+Result<Outcome> Ingester::Reject(Job& job, Rejection r, json errors, json warnings) {
+  Outcome out;
+  out.job_id = job.id;
+  out.accepted = false;
+  if (errors.empty()) {
+    errors.push_back({{"code", r.rule}, {"path", r.path}, {"message", r.message}});
+  }
+  TimePoint now = env_.clock->Now();
+  fs::path qdir = env_.home.quarantine() / (Stamp(now) + "-" + job.id);
+  VAULT_RETURN_IF_ERROR(CreateDirsDurable(qdir));
+  json reason = {{"rule", r.rule},
+                 {"path", r.path},
+                 {"message", r.message},
+                 {"errors", errors},
+                 {"warnings", warnings},
+                 {"package", job.name},
+                 {"job", job.id},
+                 {"time", FormatIso8601(now)},
+                 {"source", job.kind == "inbox" ? std::string("inbox") : job.source.string()}};
+  VAULT_RETURN_IF_ERROR(WriteFileDurable(qdir / "reason.json", reason.dump(2) + "\n"));
+  CrashPoint("ingest:reason-written");
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    std::vector<eventlog::EventDraft> drafts;
+    drafts.push_back({"ingestion", "", job.agent, "failure",
+                      {{"package", job.name}, {"job", job.id}, {"rule", r.rule},
+                       {"path", r.path}, {"message", r.message},
+                       {"quarantine", qdir.filename().string()}}});
+    VAULT_ASSIGN_OR_RETURN(auto events, env_.log->Append(std::move(drafts)));
+    catalog::WriteBatch batch;
+    for (const auto& e : events) VAULT_RETURN_IF_ERROR(MaterializeEvent(e, env_.stores, batch));
+    VAULT_RETURN_IF_ERROR(env_.catalog->Apply(batch));
+  }
+  if (job.kind == "inbox") {
+    // The package goes to quarantine untouched (a rename: not one byte changes).
+    VAULT_RETURN_IF_ERROR(RenameDurable(job.source, qdir / job.name));
+    CrashPoint("ingest:quarantined");
+  }
+  VAULT_RETURN_IF_ERROR(RemoveTree(job.dir));
+  out.rejection = std::move(r);
+  out.errors = std::move(errors);
+  out.warnings = std::move(warnings);
+  out.quarantine_path = qdir.string();
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - job.started).count();
+  LogWarning(kComponent, "rejected '" + job.name + "': " + out.rejection->rule + " " +
+                             out.rejection->path + ": " + out.rejection->message);
+  return out;
+}
+
+Status Ingester::RollBack(const json& meta, const fs::path& job_dir) {
+  std::string object_id = meta.value("object_id", "");
+  if (!object_id.empty()) {
+    // An object without a logged event was never acknowledged: remove it from every tier.
+    for (auto& [tier, store] : env_.stores) {
+      std::string opath = store::OcflStore::ObjectPath(object_id);
+      VAULT_ASSIGN_OR_RETURN(bool exists, store->Exists(object_id));
+      if (exists) {
+        LogWarning(kComponent, "rolling back unacknowledged object " + object_id + " on " + tier);
+        VAULT_RETURN_IF_ERROR(store->tier().Remove(opath + "/inventory.json"));
+      }
+      std::error_code ec;
+      bool any = false;
+      VAULT_RETURN_IF_ERROR(store->tier().List(opath + "/", [&](std::string_view, const auto&) {
+        any = true;
+        return false;
+      }));
+      if (any) VAULT_RETURN_IF_ERROR(store->RemoveIncomplete(opath));
+    }
+  }
+  if (meta.value("kind", "") == "inbox") {
+    std::string name = meta.value("name", "");
+    fs::path claimed = job_dir / "package" / name;
+    std::error_code ec;
+    if (!name.empty() && fs::exists(fs::symlink_status(claimed, ec))) {
+      fs::path back = FreeName(env_.home.inbox() / name, ".recovered-" + meta.value("job", ""));
+      VAULT_RETURN_IF_ERROR(RenameDurable(claimed, back));
+      LogWarning(kComponent, "returned '" + name + "' to the inbox");
+    }
+  }
+  return RemoveTree(job_dir);
+}
+
+Result<int> Ingester::Recover() {
+  int recovered = 0;
+  std::error_code ec;
+  if (!fs::exists(env_.home.staging(), ec)) return 0;
+  std::vector<fs::path> jobs;
+  for (auto it = fs::directory_iterator(env_.home.staging(), ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    jobs.push_back(it->path());
+  }
+  for (const auto& dir : jobs) {
+    ++recovered;
+    auto text = ReadFileToString(dir / "job.json", 1 << 20);
+    json meta = text.ok() ? json::parse(*text, nullptr, false) : json();
+    if (!meta.is_object()) {
+      // job.json is written before anything is claimed: nothing here belongs to anyone.
+      VAULT_RETURN_IF_ERROR(RemoveTree(dir));
+      continue;
+    }
+    std::string object_id = meta.value("object_id", "");
+    if (!object_id.empty()) {
+      VAULT_ASSIGN_OR_RETURN(auto obj, env_.catalog->GetObject(object_id));
+      if (obj) {
+        // Acknowledged (its event is in the log and replayed): finish the job.
+        std::error_code ec2;
+        if (!fs::exists(env_.home.receipts() / (object_id.substr(9) + ".json"), ec2)) {
+          VAULT_RETURN_IF_ERROR(WriteReceipt(*obj, {{"job", meta.value("job", "")}, {"recovered", true}}));
+        }
+        VAULT_RETURN_IF_ERROR(RemoveTree(dir));
+        LogInfo(kComponent, "recovery: finished job " + dir.filename().string() + " (" + object_id + ")");
+        continue;
+      }
+    }
+    LogWarning(kComponent, "recovery: rolling back job " + dir.filename().string());
+    VAULT_RETURN_IF_ERROR(RollBack(meta, dir));
+  }
+  // Incomplete object directories (a crash inside an object write) are never acknowledged.
+  for (auto& [tier, store] : env_.stores) {
+    std::vector<std::string> incomplete;
+    VAULT_RETURN_IF_ERROR(store->ListIncomplete([&](const std::string& p) {
+      incomplete.push_back(p);
+      return true;
+    }));
+    for (const auto& p : incomplete) {
+      LogWarning(kComponent, "recovery: removing incomplete object directory " + p + " on " + tier);
+      VAULT_RETURN_IF_ERROR(store->RemoveIncomplete(p));
+    }
+  }
+  return recovered;
+}
+
+}  // namespace vault::ingest

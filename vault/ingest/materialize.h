@@ -1,0 +1,33 @@
+// Materialisation: turning logged events into catalog records.
+//
+// The event log is the history; the catalog is its materialised view. This is the ONE function
+// that builds catalog records from an event, used by the ingest commit, by log replay at start
+// and by `vaultctl catalog rebuild` — so the three can never disagree. For an ingestion event
+// it reads the stored object (OCFL inventory + PREMIS) from the tier the event names.
+// Threading: stateless; the stores must be safe for concurrent reads.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "vault/base/status.h"
+#include "vault/catalog/catalog.h"
+#include "vault/log/event_log.h"
+#include "vault/store/ocfl_store.h"
+
+namespace vault::ingest {
+
+using StoreMap = std::map<std::string, store::OcflStore*, std::less<>>;
+
+// Adds the records `event` implies to `batch` (and always SetLastAppliedSeq(event.seq)).
+// Unknown event types are only indexed. kNotFound if an ingestion event names an object that
+// is not in storage (the catalog must not claim what the tiers do not hold).
+Status MaterializeEvent(const eventlog::Event& event, const StoreMap& stores,
+                        catalog::WriteBatch& batch);
+
+// Replays every event with seq > the catalog's last applied seq into the catalog, in batches.
+// Returns the number of events applied.
+Result<uint64_t> ReplayLog(const eventlog::EventLog& log, const StoreMap& stores,
+                           catalog::Catalog& catalog);
+
+}  // namespace vault::ingest
