@@ -1,0 +1,701 @@
+#include "vault/catalog/catalog.h"
+
+#include <algorithm>
+#include <mutex>
+#include <shared_mutex>
+#include <system_error>
+#include <utility>
+
+#include "vault/base/clock.h"
+#include "vault/base/fs.h"
+#include "vault/base/logging.h"
+#include "vault/clib/crypto.h"
+#include "vault/clib/lmdb.h"
+
+namespace vault::catalog {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kComponent = "catalog";
+// LMDB's compiled-in MDB_MAXKEYSIZE (0.9.x default). Longer file keys are shortened (below).
+constexpr size_t kMaxKeyBytes = 511;
+constexpr size_t kMaxIdBytes = 256;
+
+// ---- JSON field helpers: missing → default, wrong type → kCorruption. ----
+
+Status GetString(const json& j, const char* name, std::string* out) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null())
+    return Status::Ok();
+  if (!it->is_string())
+    return Status::Corruption(std::string("field ") + name + " is not a string");
+  *out = it->get<std::string>();
+  return Status::Ok();
+}
+
+template <class Int>
+Status GetInt(const json& j, const char* name, Int* out) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null())
+    return Status::Ok();
+  if (!it->is_number_integer()) {
+    return Status::Corruption(std::string("field ") + name + " is not an integer");
+  }
+  if constexpr (std::is_unsigned_v<Int>) {
+    if (!it->is_number_unsigned()) {
+      return Status::Corruption(std::string("field ") + name + " is negative");
+    }
+  }
+  *out = it->get<Int>();
+  return Status::Ok();
+}
+
+Result<json> ParseValue(std::string_view bytes, std::string_view what) {
+  json j = json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded())
+    return Status::Corruption("catalog: unparseable JSON value in " + std::string(what));
+  return j;
+}
+
+// Serialises for storage. Strict UTF-8: a string with invalid UTF-8 is refused, never mangled.
+Result<std::string> DumpValue(const json& j) {
+  try {
+    return j.dump();
+  } catch (const json::exception& e) {
+    return Status::InvalidArgument(std::string("catalog: value is not valid UTF-8 JSON: ") +
+                                   e.what());
+  }
+}
+
+std::string BigEndian64(uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    s[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return s;
+}
+
+uint64_t FromBigEndian64(std::string_view s) {
+  uint64_t v = 0;
+  for (char c : s.substr(0, 8))
+    v = (v << 8) | static_cast<unsigned char>(c);
+  return v;
+}
+
+std::string Composite(std::string_view a, std::string_view b) {
+  std::string k;
+  k.reserve(a.size() + 1 + b.size());
+  k.append(a);
+  k.push_back('\0');
+  k.append(b);
+  return k;
+}
+
+// files key: object_id '\0' path. When that exceeds LMDB's key limit (deep paths with
+// multi-byte names can), the key becomes object_id '\0' <path prefix> '\0' <sha256(path)>:
+// still unique (a path never contains NUL) and still grouped under the object; the value keeps
+// the full path, and ListFiles sorts by the value's path.
+std::string FileKey(std::string_view object_id, std::string_view path) {
+  std::string k = Composite(object_id, path);
+  if (k.size() <= kMaxKeyBytes)
+    return k;
+  size_t keep = kMaxKeyBytes - object_id.size() - 2 - 64;
+  return Composite(Composite(object_id, path.substr(0, keep)), Sha256Hex(path));
+}
+
+Status CheckId(std::string_view id, std::string_view what) {
+  if (id.empty())
+    return Status::InvalidArgument(std::string(what) + " is empty");
+  if (id.size() > kMaxIdBytes) {
+    return Status::InvalidArgument(std::string(what) + " is longer than 256 bytes");
+  }
+  if (id.find('\0') != std::string_view::npos) {
+    return Status::InvalidArgument(std::string(what) + " contains NUL");
+  }
+  return Status::Ok();
+}
+
+// Migration table: kMigrations[i] upgrades schema version i+1 to i+2 inside the open txn.
+// Add a step here (and bump kSchemaVersion) when the stored layout changes.
+struct Dbis;
+using MigrationFn = Status (*)(const lmdb::Txn&, const Dbis&);
+constexpr MigrationFn kMigrations[] = {nullptr};  // none yet: index 0 would be 1 → 2
+static_assert(std::size(kMigrations) + 1 >= static_cast<size_t>(kSchemaVersion));
+
+}  // namespace
+
+// ---- JSON forms of the records. ----
+
+json ToJson(const ObjectRecord& r) {
+  return json{{"id", r.id},
+              {"file_code", r.file_code},
+              {"title", r.title},
+              {"state", r.state},
+              {"created", r.created},
+              {"package", r.package},
+              {"fingerprint", r.fingerprint},
+              {"head_version", r.head_version},
+              {"retention", r.retention},
+              {"bytes", r.bytes},
+              {"files", r.files},
+              {"ingest_seq", r.ingest_seq}};
+}
+
+json ToJson(const FileRecord& r) {
+  return json{
+      {"object_id", r.object_id},         {"path", r.path},     {"content_path", r.content_path},
+      {"original_name", r.original_name}, {"sha256", r.sha256}, {"size", r.size}};
+}
+
+json ToJson(const CopyRecord& r) {
+  return json{{"object_id", r.object_id},
+              {"tier", r.tier},
+              {"state", r.state},
+              {"version", r.version},
+              {"last_verified_ms", r.last_verified_ms}};
+}
+
+Result<ObjectRecord> ObjectFromJson(const json& j) {
+  if (!j.is_object())
+    return Status::Corruption("object record is not a JSON object");
+  ObjectRecord r;
+  VAULT_RETURN_IF_ERROR(GetString(j, "id", &r.id));
+  VAULT_RETURN_IF_ERROR(GetString(j, "file_code", &r.file_code));
+  VAULT_RETURN_IF_ERROR(GetString(j, "title", &r.title));
+  VAULT_RETURN_IF_ERROR(GetString(j, "state", &r.state));
+  VAULT_RETURN_IF_ERROR(GetString(j, "created", &r.created));
+  VAULT_RETURN_IF_ERROR(GetString(j, "package", &r.package));
+  VAULT_RETURN_IF_ERROR(GetString(j, "fingerprint", &r.fingerprint));
+  VAULT_RETURN_IF_ERROR(GetString(j, "head_version", &r.head_version));
+  VAULT_RETURN_IF_ERROR(GetString(j, "retention", &r.retention));
+  VAULT_RETURN_IF_ERROR(GetInt(j, "bytes", &r.bytes));
+  VAULT_RETURN_IF_ERROR(GetInt(j, "files", &r.files));
+  VAULT_RETURN_IF_ERROR(GetInt(j, "ingest_seq", &r.ingest_seq));
+  return r;
+}
+
+Result<FileRecord> FileFromJson(const json& j) {
+  if (!j.is_object())
+    return Status::Corruption("file record is not a JSON object");
+  FileRecord r;
+  VAULT_RETURN_IF_ERROR(GetString(j, "object_id", &r.object_id));
+  VAULT_RETURN_IF_ERROR(GetString(j, "path", &r.path));
+  VAULT_RETURN_IF_ERROR(GetString(j, "content_path", &r.content_path));
+  VAULT_RETURN_IF_ERROR(GetString(j, "original_name", &r.original_name));
+  VAULT_RETURN_IF_ERROR(GetString(j, "sha256", &r.sha256));
+  VAULT_RETURN_IF_ERROR(GetInt(j, "size", &r.size));
+  return r;
+}
+
+Result<CopyRecord> CopyFromJson(const json& j) {
+  if (!j.is_object())
+    return Status::Corruption("copy record is not a JSON object");
+  CopyRecord r;
+  VAULT_RETURN_IF_ERROR(GetString(j, "object_id", &r.object_id));
+  VAULT_RETURN_IF_ERROR(GetString(j, "tier", &r.tier));
+  VAULT_RETURN_IF_ERROR(GetString(j, "state", &r.state));
+  VAULT_RETURN_IF_ERROR(GetString(j, "version", &r.version));
+  VAULT_RETURN_IF_ERROR(GetInt(j, "last_verified_ms", &r.last_verified_ms));
+  return r;
+}
+
+// ---- WriteBatch ----
+
+void WriteBatch::PutObject(ObjectRecord r) { ops_.emplace_back(std::move(r)); }
+void WriteBatch::PutFile(FileRecord r) { ops_.emplace_back(std::move(r)); }
+void WriteBatch::PutCopy(CopyRecord r) { ops_.emplace_back(std::move(r)); }
+void WriteBatch::PutFingerprint(std::string fingerprint, std::string object_id) {
+  ops_.emplace_back(Fingerprint{std::move(fingerprint), std::move(object_id)});
+}
+void WriteBatch::IndexEvent(uint64_t seq, std::string object_id, std::string type) {
+  ops_.emplace_back(EventIndex{seq, std::move(object_id), std::move(type)});
+}
+void WriteBatch::SetLastAppliedSeq(uint64_t seq) { ops_.emplace_back(LastApplied{seq}); }
+void WriteBatch::PutJob(std::string job_id, nlohmann::json job) {
+  ops_.emplace_back(Job{std::move(job_id), std::move(job)});
+}
+
+// ---- Catalog ----
+
+namespace {
+struct Dbis {
+  MDB_dbi meta = 0, objects = 0, files = 0, copies = 0, fingerprints = 0, events = 0,
+          object_events = 0, jobs = 0;
+};
+
+struct StatsCounters {
+  uint64_t objects = 0, bytes = 0, files = 0;
+};
+
+Result<StatsCounters> ReadStats(const lmdb::Txn& txn, const Dbis& d) {
+  StatsCounters s;
+  VAULT_ASSIGN_OR_RETURN(std::optional<std::string> v, txn.Get(d.meta, "stats"));
+  if (!v)
+    return s;
+  VAULT_ASSIGN_OR_RETURN(json j, ParseValue(*v, "meta stats"));
+  if (!j.is_object())
+    return Status::Corruption("catalog: meta stats is not an object");
+  VAULT_RETURN_IF_ERROR(GetInt(j, "objects", &s.objects));
+  VAULT_RETURN_IF_ERROR(GetInt(j, "bytes", &s.bytes));
+  VAULT_RETURN_IF_ERROR(GetInt(j, "files", &s.files));
+  return s;
+}
+
+Result<uint64_t> ReadLastApplied(const lmdb::Txn& txn, const Dbis& d) {
+  VAULT_ASSIGN_OR_RETURN(std::optional<std::string> v, txn.Get(d.meta, "last_applied_seq"));
+  if (!v)
+    return uint64_t{0};
+  VAULT_ASSIGN_OR_RETURN(json j, ParseValue(*v, "meta last_applied_seq"));
+  if (!j.is_number_unsigned())
+    return Status::Corruption("catalog: last_applied_seq is not a number");
+  return j.get<uint64_t>();
+}
+
+Status PutJson(const lmdb::Txn& txn, MDB_dbi dbi, std::string_view key, const json& value) {
+  VAULT_ASSIGN_OR_RETURN(std::string bytes, DumpValue(value));
+  return txn.Put(dbi, key, bytes);
+}
+
+// Visits every (key, value) whose key starts with `prefix` ("" = all), in key order.
+template <class Fn>
+Status ScanPrefix(const lmdb::Txn& txn, MDB_dbi dbi, std::string_view prefix, Fn&& fn) {
+  VAULT_ASSIGN_OR_RETURN(lmdb::Cursor cur, lmdb::Cursor::Open(txn, dbi));
+  std::string_view key = prefix, value;
+  VAULT_ASSIGN_OR_RETURN(bool more,
+                         cur.Get(prefix.empty() ? MDB_FIRST : MDB_SET_RANGE, &key, &value));
+  while (more && key.substr(0, prefix.size()) == prefix) {
+    VAULT_RETURN_IF_ERROR(fn(key, value));
+    VAULT_ASSIGN_OR_RETURN(more, cur.Get(MDB_NEXT, &key, &value));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+struct Catalog::Impl {
+  Impl(lmdb::Env e, Options o) : env(std::move(e)), opts(o) {}
+
+  lmdb::Env env;
+  Options opts;
+  Dbis d;
+  // Lock order: write_mu, then map_mu. map_mu is held shared by every txn in flight and
+  // exclusively while the map is resized (LMDB: no active txn during mdb_env_set_mapsize).
+  std::mutex write_mu;
+  mutable std::shared_mutex map_mu;
+
+  // Runs fn(txn) in one short read txn.
+  template <class Fn>
+  auto Read(Fn&& fn) const -> decltype(fn(std::declval<const lmdb::Txn&>())) {
+    std::shared_lock lock(map_mu);
+    VAULT_ASSIGN_OR_RETURN(lmdb::Txn txn, lmdb::Txn::Begin(env.get(), MDB_RDONLY));
+    return fn(txn);
+  }
+
+  Status ApplyOnce(const WriteBatch& b);
+  Status Grow();
+};
+
+Status Catalog::Impl::ApplyOnce(const WriteBatch& b) {
+  std::shared_lock lock(map_mu);
+  VAULT_ASSIGN_OR_RETURN(lmdb::Txn txn, lmdb::Txn::Begin(env.get(), 0));
+  VAULT_ASSIGN_OR_RETURN(StatsCounters stats, ReadStats(txn, d));
+  const StatsCounters stats_before = stats;
+  VAULT_ASSIGN_OR_RETURN(uint64_t last_applied, ReadLastApplied(txn, d));
+  const uint64_t last_applied_before = last_applied;
+
+  for (const WriteBatch::Op& op : b.ops()) {
+    Status s;
+    if (const auto* o = std::get_if<ObjectRecord>(&op)) {
+      VAULT_RETURN_IF_ERROR(CheckId(o->id, "object id"));
+      VAULT_ASSIGN_OR_RETURN(std::optional<std::string> old, txn.Get(d.objects, o->id));
+      if (old) {
+        VAULT_ASSIGN_OR_RETURN(json oj, ParseValue(*old, "objects"));
+        VAULT_ASSIGN_OR_RETURN(ObjectRecord prev, ObjectFromJson(oj));
+        stats.bytes -= std::min(stats.bytes, prev.bytes);
+        stats.files -= std::min(stats.files, prev.files);
+      } else {
+        ++stats.objects;
+      }
+      stats.bytes += o->bytes;
+      stats.files += o->files;
+      s = PutJson(txn, d.objects, o->id, ToJson(*o));
+    } else if (const auto* f = std::get_if<FileRecord>(&op)) {
+      VAULT_RETURN_IF_ERROR(CheckId(f->object_id, "file object_id"));
+      if (f->path.empty() || f->path.find('\0') != std::string::npos) {
+        return Status::InvalidArgument("file path is empty or contains NUL");
+      }
+      s = PutJson(txn, d.files, FileKey(f->object_id, f->path), ToJson(*f));
+    } else if (const auto* c = std::get_if<CopyRecord>(&op)) {
+      VAULT_RETURN_IF_ERROR(CheckId(c->object_id, "copy object_id"));
+      VAULT_RETURN_IF_ERROR(CheckId(c->tier, "copy tier"));
+      s = PutJson(txn, d.copies, Composite(c->object_id, c->tier), ToJson(*c));
+    } else if (const auto* fp = std::get_if<WriteBatch::Fingerprint>(&op)) {
+      VAULT_RETURN_IF_ERROR(CheckId(fp->fingerprint, "fingerprint"));
+      s = PutJson(txn, d.fingerprints, fp->fingerprint, json{{"object_id", fp->object_id}});
+    } else if (const auto* ev = std::get_if<WriteBatch::EventIndex>(&op)) {
+      if (ev->seq == 0)
+        return Status::InvalidArgument("event seq 0");
+      s = PutJson(txn, d.events, BigEndian64(ev->seq),
+                  json{{"object", ev->object_id}, {"type", ev->type}});
+      if (s.ok() && !ev->object_id.empty()) {
+        VAULT_RETURN_IF_ERROR(CheckId(ev->object_id, "event object_id"));
+        s = PutJson(txn, d.object_events, Composite(ev->object_id, BigEndian64(ev->seq)),
+                    json{{"type", ev->type}});
+      }
+    } else if (const auto* la = std::get_if<WriteBatch::LastApplied>(&op)) {
+      last_applied = std::max(last_applied, la->seq);
+    } else if (const auto* job = std::get_if<WriteBatch::Job>(&op)) {
+      VAULT_RETURN_IF_ERROR(CheckId(job->id, "job id"));
+      s = PutJson(txn, d.jobs, job->id, job->job);
+    }
+    VAULT_RETURN_IF_ERROR(s);
+  }
+
+  if (stats.objects != stats_before.objects || stats.bytes != stats_before.bytes ||
+      stats.files != stats_before.files) {
+    VAULT_RETURN_IF_ERROR(
+        PutJson(txn, d.meta, "stats",
+                json{{"objects", stats.objects}, {"bytes", stats.bytes}, {"files", stats.files}}));
+  }
+  if (last_applied != last_applied_before) {
+    VAULT_RETURN_IF_ERROR(PutJson(txn, d.meta, "last_applied_seq", json(last_applied)));
+  }
+  CrashPoint("catalog.apply.before_commit");
+  VAULT_RETURN_IF_ERROR(std::move(txn).Commit());
+  CrashPoint("catalog.apply.after_commit");
+  return Status::Ok();
+}
+
+Status Catalog::Impl::Grow() {
+  std::unique_lock lock(map_mu);  // waits for in-flight read txns
+  uint64_t cur = env.MapSize();
+  if (cur >= opts.max_map_bytes) {
+    return Status::ResourceExhausted("catalog: LMDB map is full at its maximum size of " +
+                                     std::to_string(opts.max_map_bytes) + " bytes");
+  }
+  uint64_t next = std::min(opts.max_map_bytes, std::max<uint64_t>(cur * 2, 1 << 20));
+  VAULT_RETURN_IF_ERROR(env.SetMapSize(next));
+  LogInfo(kComponent, "grew LMDB map from " + std::to_string(cur) + " to " +
+                          std::to_string(env.MapSize()) + " bytes");
+  return Status::Ok();
+}
+
+Catalog::Catalog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Catalog::~Catalog() = default;
+
+Result<std::unique_ptr<Catalog>> Catalog::Open(const std::filesystem::path& dir) {
+  return Open(dir, Options{});
+}
+
+Result<std::unique_ptr<Catalog>> Catalog::Open(const std::filesystem::path& dir, Options o) {
+  if (o.max_map_bytes < o.initial_map_bytes)
+    o.max_map_bytes = o.initial_map_bytes;
+  VAULT_RETURN_IF_ERROR(CreateDirsDurable(dir));
+  // Start from the larger of the configured size and what the data file already holds, so a
+  // reopened catalog does not start with a string of MAP_FULL retries.
+  uint64_t map_bytes = o.initial_map_bytes;
+  std::error_code ec;
+  uint64_t existing = std::filesystem::file_size(dir / "data.mdb", ec);
+  if (!ec)
+    map_bytes = std::max(map_bytes, existing);
+
+  lmdb::Env::Options eo;
+  eo.map_bytes = map_bytes;
+  eo.max_dbs = 16;
+  eo.flags = MDB_NOTLS;
+  VAULT_ASSIGN_OR_RETURN(lmdb::Env env, lmdb::Env::Open(dir, eo));
+  auto impl = std::make_unique<Impl>(std::move(env), o);
+  Dbis& d = impl->d;
+
+  // One write txn opens every DBI (they stay valid for the env's life) and checks/initialises
+  // the schema. Nothing is committed when the schema is refused.
+  VAULT_ASSIGN_OR_RETURN(lmdb::Txn txn, lmdb::Txn::Begin(impl->env.get(), 0));
+  VAULT_ASSIGN_OR_RETURN(d.meta, txn.OpenDbi("meta", MDB_CREATE));
+  VAULT_ASSIGN_OR_RETURN(std::optional<std::string> version, txn.Get(d.meta, "schema_version"));
+  int64_t stored = 0;
+  if (version) {
+    json j = json::parse(*version, nullptr, false);
+    if (!j.is_number_integer()) {
+      return Status::Corruption("catalog " + dir.string() +
+                                ": meta schema_version is not a number");
+    }
+    stored = j.get<int64_t>();
+    if (stored > kSchemaVersion) {
+      return Status::FailedPrecondition(
+          "catalog " + dir.string() + " has schema version " + std::to_string(stored) +
+          ", newer than this build supports (" + std::to_string(kSchemaVersion) +
+          "): upgrade archive-vault, or stop the daemon and run `vaultctl catalog rebuild`");
+    }
+    if (stored < 1) {
+      return Status::Corruption("catalog " + dir.string() + ": invalid schema version " +
+                                std::to_string(stored));
+    }
+  }
+  VAULT_ASSIGN_OR_RETURN(d.objects, txn.OpenDbi("objects", MDB_CREATE));
+  VAULT_ASSIGN_OR_RETURN(d.files, txn.OpenDbi("files", MDB_CREATE));
+  VAULT_ASSIGN_OR_RETURN(d.copies, txn.OpenDbi("copies", MDB_CREATE));
+  VAULT_ASSIGN_OR_RETURN(d.fingerprints, txn.OpenDbi("fingerprints", MDB_CREATE));
+  VAULT_ASSIGN_OR_RETURN(d.events, txn.OpenDbi("events", MDB_CREATE));
+  VAULT_ASSIGN_OR_RETURN(d.object_events, txn.OpenDbi("object_events", MDB_CREATE));
+  VAULT_ASSIGN_OR_RETURN(d.jobs, txn.OpenDbi("jobs", MDB_CREATE));
+  if (!version) {
+    VAULT_RETURN_IF_ERROR(PutJson(txn, d.meta, "schema_version", json(kSchemaVersion)));
+    VAULT_RETURN_IF_ERROR(
+        PutJson(txn, d.meta, "created", json(FormatIso8601(SystemClock::Default().Now()))));
+    VAULT_RETURN_IF_ERROR(PutJson(txn, d.meta, "last_applied_seq", json(0)));
+    VAULT_RETURN_IF_ERROR(
+        PutJson(txn, d.meta, "stats", json{{"objects", 0}, {"bytes", 0}, {"files", 0}}));
+  } else if (stored < kSchemaVersion) {
+    for (int64_t v = stored; v < kSchemaVersion; ++v) {
+      MigrationFn step = kMigrations[v - 1];
+      VAULT_CHECK(step != nullptr);
+      VAULT_RETURN_IF_ERROR(step(txn, d));
+      LogInfo(kComponent, "migrated schema " + std::to_string(v) + " → " + std::to_string(v + 1));
+    }
+    VAULT_RETURN_IF_ERROR(PutJson(txn, d.meta, "schema_version", json(kSchemaVersion)));
+  }
+  CrashPoint("catalog.open.before_commit");
+  VAULT_RETURN_IF_ERROR(std::move(txn).Commit());
+  return std::unique_ptr<Catalog>(new Catalog(std::move(impl)));
+}
+
+Status Catalog::Apply(const WriteBatch& b) {
+  std::lock_guard w(impl_->write_mu);
+  for (;;) {
+    Status s = impl_->ApplyOnce(b);
+    if (s.ok())
+      return s;
+    if (IsLmdbMapFull(s)) {
+      VAULT_RETURN_IF_ERROR(impl_->Grow());
+      continue;
+    }
+    if (s.code() == Code::kUnavailable) {  // MDB_MAP_RESIZED: another process grew the map
+      std::unique_lock lock(impl_->map_mu);
+      VAULT_RETURN_IF_ERROR(impl_->env.SetMapSize(0));
+      continue;
+    }
+    return std::move(s).WithContext("catalog apply");
+  }
+}
+
+Result<std::optional<ObjectRecord>> Catalog::GetObject(std::string_view id) const {
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::optional<ObjectRecord>> {
+    VAULT_ASSIGN_OR_RETURN(std::optional<std::string> v, txn.Get(impl_->d.objects, id));
+    if (!v)
+      return std::optional<ObjectRecord>();
+    VAULT_ASSIGN_OR_RETURN(json j, ParseValue(*v, "objects"));
+    VAULT_ASSIGN_OR_RETURN(ObjectRecord r, ObjectFromJson(j));
+    return std::optional<ObjectRecord>(std::move(r));
+  });
+}
+
+Result<std::vector<ObjectRecord>> Catalog::ListObjects(std::string_view after_id,
+                                                       size_t limit) const {
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::vector<ObjectRecord>> {
+    std::vector<ObjectRecord> out;
+    if (limit == 0)
+      return out;
+    VAULT_ASSIGN_OR_RETURN(lmdb::Cursor cur, lmdb::Cursor::Open(txn, impl_->d.objects));
+    std::string_view key = after_id, value;
+    VAULT_ASSIGN_OR_RETURN(bool more,
+                           cur.Get(after_id.empty() ? MDB_FIRST : MDB_SET_RANGE, &key, &value));
+    if (more && !after_id.empty() && key == after_id) {
+      VAULT_ASSIGN_OR_RETURN(more, cur.Get(MDB_NEXT, &key, &value));
+    }
+    while (more && out.size() < limit) {
+      VAULT_ASSIGN_OR_RETURN(json j, ParseValue(value, "objects"));
+      VAULT_ASSIGN_OR_RETURN(ObjectRecord r, ObjectFromJson(j));
+      out.push_back(std::move(r));
+      VAULT_ASSIGN_OR_RETURN(more, cur.Get(MDB_NEXT, &key, &value));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<FileRecord>> Catalog::ListFiles(std::string_view object_id) const {
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::vector<FileRecord>> {
+    std::vector<FileRecord> out;
+    Status scan1 = ScanPrefix(txn, impl_->d.files, Composite(object_id, ""),
+                              [&](std::string_view, std::string_view v) -> Status {
+                                VAULT_ASSIGN_OR_RETURN(json j, ParseValue(v, "files"));
+                                VAULT_ASSIGN_OR_RETURN(FileRecord r, FileFromJson(j));
+                                out.push_back(std::move(r));
+                                return Status::Ok();
+                              });
+    VAULT_RETURN_IF_ERROR(scan1);
+    // Keys of very long paths are shortened (FileKey), so restore exact path order.
+    std::stable_sort(out.begin(), out.end(),
+                     [](const FileRecord& a, const FileRecord& b) { return a.path < b.path; });
+    return out;
+  });
+}
+
+Result<std::vector<CopyRecord>> Catalog::ListCopies(std::string_view object_id) const {
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::vector<CopyRecord>> {
+    std::vector<CopyRecord> out;
+    Status scan2 = ScanPrefix(txn, impl_->d.copies, Composite(object_id, ""),
+                              [&](std::string_view, std::string_view v) -> Status {
+                                VAULT_ASSIGN_OR_RETURN(json j, ParseValue(v, "copies"));
+                                VAULT_ASSIGN_OR_RETURN(CopyRecord r, CopyFromJson(j));
+                                out.push_back(std::move(r));
+                                return Status::Ok();
+                              });
+    VAULT_RETURN_IF_ERROR(scan2);
+    return out;
+  });
+}
+
+Result<std::optional<std::string>> Catalog::FindFingerprint(std::string_view fingerprint) const {
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::optional<std::string>> {
+    if (fingerprint.empty() || fingerprint.size() > kMaxKeyBytes) {
+      return std::optional<std::string>();
+    }
+    VAULT_ASSIGN_OR_RETURN(std::optional<std::string> v,
+                           txn.Get(impl_->d.fingerprints, fingerprint));
+    if (!v)
+      return std::optional<std::string>();
+    VAULT_ASSIGN_OR_RETURN(json j, ParseValue(*v, "fingerprints"));
+    std::string id;
+    VAULT_RETURN_IF_ERROR(GetString(j, "object_id", &id));
+    return std::optional<std::string>(std::move(id));
+  });
+}
+
+Result<std::optional<nlohmann::json>> Catalog::GetJob(std::string_view job_id) const {
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::optional<json>> {
+    if (job_id.empty() || job_id.size() > kMaxKeyBytes)
+      return std::optional<json>();
+    VAULT_ASSIGN_OR_RETURN(std::optional<std::string> v, txn.Get(impl_->d.jobs, job_id));
+    if (!v)
+      return std::optional<json>();
+    VAULT_ASSIGN_OR_RETURN(json j, ParseValue(*v, "jobs"));
+    return std::optional<json>(std::move(j));
+  });
+}
+
+Result<std::vector<uint64_t>> Catalog::ListObjectEvents(std::string_view object_id) const {
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::vector<uint64_t>> {
+    std::vector<uint64_t> out;
+    std::string prefix = Composite(object_id, "");
+    Status scan3 = ScanPrefix(txn, impl_->d.object_events, prefix,
+                              [&](std::string_view k, std::string_view) -> Status {
+                                out.push_back(FromBigEndian64(k.substr(prefix.size())));
+                                return Status::Ok();
+                              });
+    VAULT_RETURN_IF_ERROR(scan3);
+    return out;
+  });
+}
+
+Result<Stats> Catalog::GetStats() const {
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<Stats> {
+    VAULT_ASSIGN_OR_RETURN(StatsCounters c, ReadStats(txn, impl_->d));
+    VAULT_ASSIGN_OR_RETURN(uint64_t last, ReadLastApplied(txn, impl_->d));
+    return Stats{c.objects, c.bytes, c.files, last};
+  });
+}
+
+Result<uint64_t> Catalog::LastAppliedSeq() const {
+  return impl_->Read(
+      [&](const lmdb::Txn& txn) -> Result<uint64_t> { return ReadLastApplied(txn, impl_->d); });
+}
+
+Result<nlohmann::json> Catalog::DumpRebuildable() const {
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<json> {
+    const Dbis& d = impl_->d;
+    json out = json::object();
+    out["schema_version"] = kSchemaVersion;
+
+    json objects = json::array();
+    Status scan4 =
+        ScanPrefix(txn, d.objects, "", [&](std::string_view, std::string_view v) -> Status {
+          VAULT_ASSIGN_OR_RETURN(json j, ParseValue(v, "objects"));
+          VAULT_ASSIGN_OR_RETURN(ObjectRecord r, ObjectFromJson(j));
+          objects.push_back(ToJson(r));
+          return Status::Ok();
+        });
+    VAULT_RETURN_IF_ERROR(scan4);
+    out["objects"] = std::move(objects);
+
+    json files = json::array();
+    Status scan5 =
+        ScanPrefix(txn, d.files, "", [&](std::string_view, std::string_view v) -> Status {
+          VAULT_ASSIGN_OR_RETURN(json j, ParseValue(v, "files"));
+          VAULT_ASSIGN_OR_RETURN(FileRecord r, FileFromJson(j));
+          files.push_back(ToJson(r));
+          return Status::Ok();
+        });
+    VAULT_RETURN_IF_ERROR(scan5);
+    out["files"] = std::move(files);
+
+    json copies = json::array();
+    Status scan6 =
+        ScanPrefix(txn, d.copies, "", [&](std::string_view, std::string_view v) -> Status {
+          VAULT_ASSIGN_OR_RETURN(json j, ParseValue(v, "copies"));
+          VAULT_ASSIGN_OR_RETURN(CopyRecord r, CopyFromJson(j));
+          json cj = ToJson(r);
+          cj.erase("last_verified_ms");  // operational, not rebuildable
+          copies.push_back(std::move(cj));
+          return Status::Ok();
+        });
+    VAULT_RETURN_IF_ERROR(scan6);
+    out["copies"] = std::move(copies);
+
+    json fingerprints = json::object();
+    Status scan7 =
+        ScanPrefix(txn, d.fingerprints, "", [&](std::string_view k, std::string_view v) -> Status {
+          VAULT_ASSIGN_OR_RETURN(json j, ParseValue(v, "fingerprints"));
+          std::string id;
+          VAULT_RETURN_IF_ERROR(GetString(j, "object_id", &id));
+          fingerprints[std::string(k)] = id;
+          return Status::Ok();
+        });
+    VAULT_RETURN_IF_ERROR(scan7);
+    out["fingerprints"] = std::move(fingerprints);
+
+    json events = json::array();
+    Status scan8 =
+        ScanPrefix(txn, d.events, "", [&](std::string_view k, std::string_view v) -> Status {
+          VAULT_ASSIGN_OR_RETURN(json j, ParseValue(v, "events"));
+          std::string object, type;
+          VAULT_RETURN_IF_ERROR(GetString(j, "object", &object));
+          VAULT_RETURN_IF_ERROR(GetString(j, "type", &type));
+          events.push_back(json{{"seq", FromBigEndian64(k)}, {"object", object}, {"type", type}});
+          return Status::Ok();
+        });
+    VAULT_RETURN_IF_ERROR(scan8);
+    out["events"] = std::move(events);
+
+    json object_events = json::object();
+    Status scan9 =
+        ScanPrefix(txn, d.object_events, "", [&](std::string_view k, std::string_view v) -> Status {
+          size_t nul = k.find('\0');
+          if (nul == std::string_view::npos || k.size() != nul + 9) {
+            return Status::Corruption("catalog: malformed object_events key");
+          }
+          VAULT_ASSIGN_OR_RETURN(json j, ParseValue(v, "object_events"));
+          std::string type;
+          VAULT_RETURN_IF_ERROR(GetString(j, "type", &type));
+          object_events[std::string(k.substr(0, nul))].push_back(
+              json{{"seq", FromBigEndian64(k.substr(nul + 1))}, {"type", type}});
+          return Status::Ok();
+        });
+    VAULT_RETURN_IF_ERROR(scan9);
+    out["object_events"] = std::move(object_events);
+
+    VAULT_ASSIGN_OR_RETURN(StatsCounters c, ReadStats(txn, d));
+    out["stats"] = json{{"objects", c.objects}, {"bytes", c.bytes}, {"files", c.files}};
+    VAULT_ASSIGN_OR_RETURN(uint64_t last, ReadLastApplied(txn, d));
+    out["last_applied_seq"] = last;
+    return out;
+  });
+}
+
+uint64_t Catalog::MapSizeForTesting() const {
+  std::shared_lock lock(impl_->map_mu);
+  return impl_->env.MapSize();
+}
+
+}  // namespace vault::catalog
