@@ -8,7 +8,7 @@ PKGS=(
   libarchive-dev libssl-dev libxml2-dev libxml2-utils liblmdb-dev lmdb-utils
   prometheus-cpp-dev libcivetweb-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libutf8proc-dev
   libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
-  prometheus hashdeep inotify-tools curl time
+  prometheus hashdeep inotify-tools curl time bc zip python3
 )
 
 missing=()
