@@ -88,7 +88,7 @@ medium = "local-disk-2"
 Result<Config> ParseConfig(std::string_view text, const std::filesystem::path& home) {
   toml::table root;
   try {
-    root = toml::parse(text, "vault.toml");
+    root = toml::parse(text, std::string_view("vault.toml"));
   } catch (const toml::parse_error& e) {
     std::ostringstream os;
     os << "vault.toml: " << e.description() << " (line " << e.source().begin.line << ")";
