@@ -375,7 +375,7 @@ Status Catalog::Impl::Grow() {
     return Status::ResourceExhausted("catalog: LMDB map is full at its maximum size of " +
                                      std::to_string(opts.max_map_bytes) + " bytes");
   }
-  uint64_t next = std::min(opts.max_map_bytes, std::max<uint64_t>(cur * 2, 1 << 20));
+  uint64_t next = std::min(opts.max_map_bytes, cur * 2);
   VAULT_RETURN_IF_ERROR(env.SetMapSize(next));
   LogInfo(kComponent, "grew LMDB map from " + std::to_string(cur) + " to " +
                           std::to_string(env.MapSize()) + " bytes");
