@@ -425,6 +425,46 @@ TEST_F(EventLogTest, VerifyChainAcrossSegmentsFindsADeletedSegment) {
   EXPECT_EQ((*r)[0].line, 1u);
 }
 
+TEST_F(EventLogTest, EmptyLastSegmentFromACrashAfterRollIsUsed) {
+  std::string head_hash;
+  uint64_t last = 0;
+  {
+    auto log = OpenLog(512);
+    ASSERT_TRUE(log);
+    AppendN(*log, 10);
+    head_hash = log->head_hash();
+  }
+  for (uint64_t n = 1; stdfs::exists(Segment(n)); ++n) last = n;
+  testing::WriteFile(Segment(last + 1), "");  // rolled, then crashed before the write
+  auto log = OpenLog(512);
+  ASSERT_TRUE(log);
+  EXPECT_EQ(log->head_seq(), 10u);
+  EXPECT_EQ(log->head_hash(), head_hash);
+  AppendN(*log, 1);
+  EXPECT_GT(stdfs::file_size(Segment(last + 1)), 0u);
+  auto breaks = EventLog::VerifyChain(dir_.path() / "log");
+  ASSERT_OK(breaks);
+  EXPECT_THAT(*breaks, IsEmpty());
+}
+
+TEST_F(EventLogTest, IncompleteEndOfAnEarlierSegmentIsCorruptionNotTruncated) {
+  uint64_t last = 0;
+  {
+    auto log = OpenLog(512);
+    ASSERT_TRUE(log);
+    AppendN(*log, 10);
+  }
+  for (uint64_t n = 1; stdfs::exists(Segment(n)); ++n) last = n;
+  std::string content = testing::ReadFile(Segment(last));
+  testing::WriteFile(Segment(last), content + "{\"partial");
+  testing::WriteFile(Segment(last + 1), "");
+  auto size = stdfs::file_size(Segment(last));
+  auto r = EventLog::Open(dir_.path() / "log", clock_, 512);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kCorruption);
+  EXPECT_EQ(stdfs::file_size(Segment(last)), size);
+}
+
 TEST_F(EventLogTest, VerifyChainOfAMissingDirIsNotFound) {
   auto r = EventLog::VerifyChain(dir_.path() / "nope");
   ASSERT_FALSE(r.ok());

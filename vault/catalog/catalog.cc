@@ -462,6 +462,7 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::filesystem::path& dir,
 }
 
 Status Catalog::Apply(const WriteBatch& b) {
+  if (b.empty()) return Status::Ok();
   std::lock_guard w(impl_->write_mu);
   for (;;) {
     Status s = impl_->ApplyOnce(b);

@@ -186,8 +186,10 @@ struct Tail {
   Event last;
 };
 
-// Finds the last event of a segment, truncating a torn last line (no '\n', or not JSON).
-Result<Tail> RecoverTail(const stdfs::path& path) {
+// Finds the last event of a segment, truncating a torn last line (no '\n', or not JSON) when
+// `allow_truncate`. Only the final segment can hold a torn append: earlier segments were
+// complete and fsynced before the log rolled past them, so a torn end there is corruption.
+Result<Tail> RecoverTail(const stdfs::path& path, bool allow_truncate) {
   VAULT_ASSIGN_OR_RETURN(LineReader reader, LineReader::Open(path));
   // The last two complete lines and where they start; the torn remainder, if any.
   std::string line, last, before_last;
@@ -228,6 +230,11 @@ Result<Tail> RecoverTail(const stdfs::path& path) {
     }
   }
   if (keep != complete_end || torn_start) {
+    if (!allow_truncate) {
+      return Status::Corruption("event log " + path.string() +
+                                " ends in an incomplete line at byte " + std::to_string(keep) +
+                                " but is not the last segment; run `vaultctl audit verify`");
+    }
     LogWarning(kComponent, "truncating torn tail of " + path.string() + " at byte " +
                                std::to_string(keep) + " (" + std::to_string(dropped.size()) +
                                " bytes never acknowledged): \"" + Preview(dropped) + "\"");
@@ -353,7 +360,7 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const stdfs::path& dir, Clock& 
   // The head is the last event of the last non-empty segment (segments after it can only be
   // empty: a batch is written after its segment was created).
   for (auto it = segments.rbegin(); it != segments.rend(); ++it) {
-    VAULT_ASSIGN_OR_RETURN(Tail tail, RecoverTail(it->path));
+    VAULT_ASSIGN_OR_RETURN(Tail tail, RecoverTail(it->path, it == segments.rbegin()));
     if (!tail.empty) {
       log->head_seq_ = tail.last.seq;
       log->head_hash_ = tail.last.hash;
