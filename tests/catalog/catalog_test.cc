@@ -217,6 +217,17 @@ TEST_F(CatalogTest, ListObjectsPages) {
   auto mid = cat->ListObjects("obj-0105", 2);
   ASSERT_OK(mid);
   EXPECT_THAT(Ids(*mid), ElementsAre("obj-011", "obj-012"));
+  // Ids that can never be stored are absent, not errors.
+  const std::string long_id(2000, 'o');
+  auto long_page = cat->ListObjects(long_id, 5);
+  ASSERT_OK(long_page);
+  EXPECT_THAT(*long_page, IsEmpty());
+  auto long_get = cat->GetObject(long_id);
+  ASSERT_OK(long_get);
+  EXPECT_FALSE(long_get->has_value());
+  auto long_files = cat->ListFiles(long_id);
+  ASSERT_OK(long_files);
+  EXPECT_THAT(*long_files, IsEmpty());
   auto zero = cat->ListObjects("", 0);
   ASSERT_OK(zero);
   EXPECT_THAT(*zero, IsEmpty());

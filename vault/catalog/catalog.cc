@@ -462,7 +462,8 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::filesystem::path& dir,
 }
 
 Status Catalog::Apply(const WriteBatch& b) {
-  if (b.empty()) return Status::Ok();
+  if (b.empty())
+    return Status::Ok();
   std::lock_guard w(impl_->write_mu);
   for (;;) {
     Status s = impl_->ApplyOnce(b);
@@ -482,6 +483,10 @@ Status Catalog::Apply(const WriteBatch& b) {
 }
 
 Result<std::optional<ObjectRecord>> Catalog::GetObject(std::string_view id) const {
+  // Ids from requests may be anything; one that could never be stored is simply absent
+  // (LMDB would reject an over-long key with an error).
+  if (!CheckId(id, "id").ok())
+    return std::optional<ObjectRecord>();
   return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::optional<ObjectRecord>> {
     VAULT_ASSIGN_OR_RETURN(std::optional<std::string> v, txn.Get(impl_->d.objects, id));
     if (!v)
@@ -499,10 +504,12 @@ Result<std::vector<ObjectRecord>> Catalog::ListObjects(std::string_view after_id
     if (limit == 0)
       return out;
     VAULT_ASSIGN_OR_RETURN(lmdb::Cursor cur, lmdb::Cursor::Open(txn, impl_->d.objects));
-    std::string_view key = after_id, value;
+    // Seek to the first id >= after_id (cut to a valid key length; ids are at most 256 bytes)
+    // and step past ids <= after_id.
+    std::string_view key = after_id.substr(0, kMaxIdBytes), value;
     VAULT_ASSIGN_OR_RETURN(bool more,
                            cur.Get(after_id.empty() ? MDB_FIRST : MDB_SET_RANGE, &key, &value));
-    if (more && !after_id.empty() && key == after_id) {
+    while (more && !after_id.empty() && key <= after_id) {
       VAULT_ASSIGN_OR_RETURN(more, cur.Get(MDB_NEXT, &key, &value));
     }
     while (more && out.size() < limit) {
@@ -516,6 +523,8 @@ Result<std::vector<ObjectRecord>> Catalog::ListObjects(std::string_view after_id
 }
 
 Result<std::vector<FileRecord>> Catalog::ListFiles(std::string_view object_id) const {
+  if (!CheckId(object_id, "id").ok())
+    return std::vector<FileRecord>();
   return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::vector<FileRecord>> {
     std::vector<FileRecord> out;
     Status scan1 = ScanPrefix(txn, impl_->d.files, Composite(object_id, ""),
@@ -534,6 +543,8 @@ Result<std::vector<FileRecord>> Catalog::ListFiles(std::string_view object_id) c
 }
 
 Result<std::vector<CopyRecord>> Catalog::ListCopies(std::string_view object_id) const {
+  if (!CheckId(object_id, "id").ok())
+    return std::vector<CopyRecord>();
   return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::vector<CopyRecord>> {
     std::vector<CopyRecord> out;
     Status scan2 = ScanPrefix(txn, impl_->d.copies, Composite(object_id, ""),
@@ -577,6 +588,8 @@ Result<std::optional<nlohmann::json>> Catalog::GetJob(std::string_view job_id) c
 }
 
 Result<std::vector<uint64_t>> Catalog::ListObjectEvents(std::string_view object_id) const {
+  if (!CheckId(object_id, "id").ok())
+    return std::vector<uint64_t>();
   return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::vector<uint64_t>> {
     std::vector<uint64_t> out;
     std::string prefix = Composite(object_id, "");
