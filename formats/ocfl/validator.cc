@@ -129,6 +129,17 @@ class Sink {
   void Warn(std::string_view code, const std::string& path, const std::string& detail) {
     Add(&r_->warnings, code, path, detail);
   }
+  // Adds an issue made by another Sink (paths are re-prefixed with this sink's prefix).
+  void Raw(const ValidationIssue& i, bool error) {
+    auto* v = error ? &r_->errors : &r_->warnings;
+    ValidationIssue c = i;
+    c.path = Join(prefix, i.path);
+    for (const auto& e : *v) {
+      if (e.code == c.code && e.path == c.path && e.message == c.message) return;
+    }
+    v->push_back(std::move(c));
+    if (error) r_->valid = false;
+  }
   std::string prefix;
 
  private:
@@ -410,6 +421,7 @@ InventoryFacts CheckInventory(const json& j, const std::string& where, Sink& sin
         bool this_padded = name.size() > 2 && name[1] == '0';
         if (padded && !this_padded) {
           sink.Error("E011", where, "zero-padded sequence continues with " + name);
+          sink.Error("E013", where, name + " does not follow the naming of " + first);
         } else if (name.size() != first.size() && (padded || this_padded)) {
           sink.Error("E012", where, name + " is padded differently from " + first);
         }
@@ -750,7 +762,16 @@ class ObjectValidator {
       CheckRootEntries(entries, nullptr);
       return Status::Ok();
     }
-    root_inv_ = CheckInventory(j, "inventory.json", sink_);
+    {
+      ValidationReport scratch;
+      Sink s(&scratch);
+      root_inv_ = CheckInventory(j, "inventory.json", s);
+      for (const auto& e : scratch.errors) sink_.Raw(e, true);
+      for (const auto& w : scratch.warnings) {
+        root_warning_codes_.insert(w.code);
+        sink_.Raw(w, false);
+      }
+    }
     out->id = root_inv_.id;
     if (!spec_version_.empty() && !root_inv_.spec_version.empty() &&
         root_inv_.spec_version != spec_version_) {
@@ -820,8 +841,9 @@ class ObjectValidator {
         continue;
       }
       if (e.kind == Kind::kDir && version_dirs.count(e.name)) continue;
-      if (e.kind == Kind::kDir && VersionNumber(e.name) && inv) {
-        sink_.Error("E046", e.name, "version directory not listed in the root inventory");
+      if (e.kind == Kind::kDir && VersionNumber(e.name)) {
+        // Without a usable inventory the version directories cannot be judged.
+        if (inv) sink_.Error("E046", e.name, "version directory not listed in the root inventory");
         continue;
       }
       sink_.Error("E001", e.name, "unexpected entry in the object root");
@@ -893,7 +915,7 @@ class ObjectValidator {
         sink_.Error("E033", inv_where, "not well-formed JSON");
         continue;
       }
-      InventoryFacts inv = CheckInventory(j, inv_where, sink_);
+      InventoryFacts inv = CheckVersionInventory(j, inv_where);
       CheckSidecar(vdir, name, inv.digest_algorithm, *bytes, sink_);
       if (!inv.spec_version.empty()) {
         if (!prev_spec.empty() && inv.spec_version < prev_spec) {
@@ -934,6 +956,19 @@ class ObjectValidator {
     }
   }
 
+  // Checks a version directory's inventory. Its warnings that repeat a warning code of the root
+  // inventory (W001, W004, W007...) are dropped: they say nothing new.
+  InventoryFacts CheckVersionInventory(const json& j, const std::string& where) {
+    ValidationReport scratch;
+    Sink s(&scratch);
+    InventoryFacts inv = CheckInventory(j, where, s);
+    for (const auto& e : scratch.errors) sink_.Raw(e, true);
+    for (const auto& w : scratch.warnings) {
+      if (!root_warning_codes_.count(w.code)) sink_.Raw(w, false);
+    }
+    return inv;
+  }
+
   void CheckContent() {
     for (const auto& cd : content_dirs_) WalkContent(root_, cd, sink_, &files_, 0);
     if (root_inv_.manifest.empty() && root_inv_.version_names.empty()) return;
@@ -945,6 +980,13 @@ class ObjectValidator {
     for (const auto& [cp, digest] : root_inv_.manifest) {
       if (!files_.count(cp)) {
         sink_.Error("E092", cp, "manifest content path does not exist");
+      }
+    }
+    for (const auto& [alg, paths] : root_inv_.fixity) {
+      for (const auto& [cp, digest] : paths) {
+        if (!files_.count(cp)) {
+          sink_.Error("E093", cp, "fixity " + alg + " content path does not exist");
+        }
       }
     }
     // Each prior inventory's manifest must cover the content of its versions.
@@ -1021,6 +1063,7 @@ class ObjectValidator {
   std::vector<Prior> prior_;
   std::vector<std::string> content_dirs_;
   std::set<std::string> files_;
+  std::set<std::string> root_warning_codes_;
 };
 
 // --- storage root ----------------------------------------------------------------------------
