@@ -475,6 +475,8 @@ PremisAgent ReadAgent(const xmlNode* ag) {
   return a;
 }
 
+bool IsMets(const xmlNode* n, std::string_view name) { return IsElement(n, kMetsNs, name); }
+
 }  // namespace
 
 std::string PercentEncodePath(std::string_view path) { return PercentEncode(path, true); }
@@ -665,6 +667,79 @@ Result<Aip> ReadPremis(std::string_view xml) {
     } else if (IsPremis(c, "agent")) {
       aip.agents.push_back(ReadAgent(c));
     }
+  }
+  return aip;
+}
+
+Result<Aip> ReadMets(std::string_view xml) {
+  VAULT_ASSIGN_OR_RETURN(xml::XmlDocPtr doc, xml::ParseXml(xml, "METS.xml"));
+  const auto bad = [](std::string_view msg) {
+    return Status::InvalidArgument("METS.xml: " + std::string(msg));
+  };
+  const xmlNode* root = xmlDocGetRootElement(doc.get());
+  if (!IsMets(root, "mets")) return bad("root element is not a METS 1 <mets>");
+  Aip aip;
+  aip.object_id = xml::AttrValue(root, "", "OBJID");
+  if (aip.object_id.empty()) return bad("no OBJID");
+  aip.title = xml::AttrValue(root, "", "LABEL");
+  aip.content_category = xml::AttrValue(root, "", "TYPE");
+  aip.software_name.clear();
+  aip.software_version.clear();
+  if (const xmlNode* hdr = FirstChild(root, kMetsNs, "metsHdr")) {
+    aip.created = xml::AttrValue(hdr, "", "CREATEDATE");
+    for (const xmlNode* a = hdr->children; a != nullptr; a = a->next) {
+      if (IsMets(a, "agent") && xml::AttrValue(a, "", "ROLE") == "CREATOR" &&
+          xml::AttrValue(a, "", "OTHERTYPE") == "SOFTWARE") {
+        aip.software_name = NodeText(FirstChild(a, kMetsNs, "name"));
+        aip.software_version = NodeText(FirstChild(a, kMetsNs, "note"));
+        break;
+      }
+    }
+  }
+  for (const xmlNode* dmd = root->children; dmd != nullptr; dmd = dmd->next) {
+    if (!IsMets(dmd, "dmdSec")) continue;
+    const xmlNode* data = FirstChild(FirstChild(dmd, kMetsNs, "mdWrap"), kMetsNs, "xmlData");
+    const xmlNode* bag = FirstChild(data, kBagInfoNs, "bagInfo");
+    if (bag == nullptr) continue;
+    for (const xmlNode* n = bag->children; n != nullptr; n = n->next) {
+      if (IsElement(n, kBagInfoNs, "title")) {
+        aip.title = NodeText(n);
+      } else if (IsElement(n, kBagInfoNs, "fileCode")) {
+        aip.file_code = NodeText(n);
+      } else if (IsElement(n, kBagInfoNs, "entry")) {
+        aip.descriptive.emplace_back(xml::AttrValue(n, "", "label"), NodeText(n));
+      }
+    }
+    break;
+  }
+  // Files, through (possibly nested) fileGrps, in document order.
+  std::set<std::string> paths;
+  std::vector<const xmlNode*> stack;
+  if (const xmlNode* sec = FirstChild(root, kMetsNs, "fileSec")) stack.push_back(sec);
+  while (!stack.empty()) {
+    const xmlNode* parent = stack.back();
+    stack.pop_back();
+    std::vector<const xmlNode*> groups;
+    for (const xmlNode* c = parent->children; c != nullptr; c = c->next) {
+      if (IsMets(c, "fileGrp")) {
+        groups.push_back(c);
+      } else if (IsMets(c, "file")) {
+        PremisFile f;
+        f.path = PercentDecode(
+            xml::AttrValue(FirstChild(c, kMetsNs, "FLocat"), kXlinkNs, "href"));
+        if (f.path.empty()) return bad("file without FLocat xlink:href");
+        if (!ParseU64(xml::AttrValue(c, "", "SIZE"), &f.size)) {
+          return bad("file " + f.path + ": invalid SIZE");
+        }
+        if (NormaliseAlgorithm(xml::AttrValue(c, "", "CHECKSUMTYPE")) == "sha256") {
+          f.sha256 = xml::AttrValue(c, "", "CHECKSUM");
+          if (!IsHex64(f.sha256)) return bad("file " + f.path + ": invalid SHA-256 CHECKSUM");
+        }
+        if (!paths.insert(f.path).second) return bad("duplicate file " + f.path);
+        aip.files.push_back(std::move(f));
+      }
+    }
+    for (auto it = groups.rbegin(); it != groups.rend(); ++it) stack.push_back(*it);
   }
   return aip;
 }

@@ -116,16 +116,26 @@ std::string WriteMets(const Aip& aip, uint64_t premis_size, const std::string& p
 
 // Reads a PREMIS 3 document as written by WritePremis: object_id (from the intellectual
 // entity), files (path, original_name, size, sha256, format), events, agents. title, file_code,
-// created and descriptive are left empty (they live in METS.xml).
+// created and descriptive are left empty (they live in METS.xml: see ReadMets).
+// A format written as the "not identified" placeholder (formatName "unknown" without a PRONOM
+// registry entry) reads back as empty format_name/format_puid.
 // Hostile-input safe: parsed with xml::ParseXml (no entities, no network, size limit), every
 // number checked. Errors: kInvalidArgument for malformed XML or a document that is not PREMIS 3
 // of this shape (missing identifiers, bad size, duplicate file paths, …).
 Result<Aip> ReadPremis(std::string_view xml);
 
+// Reads a METS.xml as written by WriteMets: object_id (OBJID), title (LABEL), file_code,
+// descriptive (dmdSec bag-info key/values), created (metsHdr/@CREATEDATE), content_category
+// (TYPE), software name/version (creator agent) and files (path = decoded FLocat href, size,
+// sha256 when CHECKSUMTYPE is SHA-256). original_name, formats, events and agents are not in
+// METS (see ReadPremis). Hostile-input safe like ReadPremis; kInvalidArgument when the root is
+// not METS, OBJID is missing, or a file has no href or an invalid SIZE.
+Result<Aip> ReadMets(std::string_view xml);
+
 // Percent-encodes `path` for an xlink:href: every byte outside [A-Za-z0-9-._~/] becomes %XX
 // (upper-case hex), so UTF-8, spaces, '%', '#', '?', ':' and '&' are all encoded.
 std::string PercentEncodePath(std::string_view path);
-// Inverse of PercentEncodePath; nullopt-free: invalid escapes are kept literally.
+// Inverse of PercentEncodePath; a '%' not followed by two hex digits is kept literally.
 std::string PercentDecode(std::string_view s);
 
 }  // namespace vault::mets

@@ -292,6 +292,54 @@ TEST_F(AipSchemaTest, UnrepresentableStringsStayValidAndNameRoundTrips) {
   EXPECT_EQ(back->events[0].detail, "nul\xEF\xBF\xBDhere");              // lossy, documented
 }
 
+TEST_F(AipSchemaTest, PremisEmbeddedInMetsIsValidWithWrapper) {
+  // The same PREMIS, embedded in the METS (mdWrap/xmlData) instead of linked: the wrapper
+  // schema knows PREMIS, so the embedded records are validated too.
+  const Aip aip = SampleAip();
+  std::string premis = WritePremis(aip);
+  const std::string mets = WriteMets(aip, premis.size(), Sha256Hex(premis));
+  premis.erase(0, premis.find("?>") + 2);  // drop the XML declaration
+  const size_t ref = mets.find("<mets:mdRef ");
+  ASSERT_NE(ref, std::string::npos);
+  const size_t ref_end = mets.find("/>", ref) + 2;
+  std::string embedded = mets;
+  embedded.replace(ref, ref_end - ref,
+                   "<mets:mdWrap MDTYPE=\"PREMIS\" MDTYPEVERSION=\"3.0\"><mets:xmlData>" + premis +
+                       "</mets:xmlData></mets:mdWrap>");
+  auto errors = mets_->Validate(embedded);
+  ASSERT_OK(errors);
+  EXPECT_THAT(*errors, IsEmpty());
+  // …and an invalid embedded PREMIS is caught (size must be a number).
+  std::string broken = embedded;
+  broken.replace(broken.find("<premis:size>123456<"), 19, "<premis:size>big");
+  auto broken_errors = mets_->Validate(broken);
+  ASSERT_OK(broken_errors);
+  ASSERT_THAT(*broken_errors, Not(IsEmpty()));
+  EXPECT_THAT((*broken_errors)[0], HasSubstr("size"));
+}
+
+TEST(AipTest, ReadMetsRoundTripsDescriptiveAndFiles) {
+  const Aip aip = SampleAip();
+  auto back = ReadMets(WriteMets(aip, 10, std::string(64, '9')));
+  ASSERT_OK(back);
+  EXPECT_EQ(back->object_id, aip.object_id);
+  EXPECT_EQ(back->title, aip.title);
+  EXPECT_EQ(back->file_code, aip.file_code);
+  EXPECT_EQ(back->created, aip.created);
+  EXPECT_EQ(back->descriptive, aip.descriptive);
+  EXPECT_EQ(back->content_category, "Mixed");
+  EXPECT_EQ(back->software_name, "archive-vault");
+  ASSERT_EQ(back->files.size(), aip.files.size());
+  for (size_t i = 0; i < aip.files.size(); ++i) {
+    EXPECT_EQ(back->files[i].path, aip.files[i].path);
+    EXPECT_EQ(back->files[i].size, aip.files[i].size);
+    EXPECT_EQ(back->files[i].sha256, aip.files[i].sha256);
+  }
+  EXPECT_FALSE(ReadMets(WritePremis(aip)).ok());
+  EXPECT_FALSE(ReadMets("<mets xmlns=\"http://www.loc.gov/METS/\"/>").ok());  // no OBJID
+  EXPECT_FALSE(ReadMets("<!DOCTYPE m [<!ENTITY e \"x\">]><m>&e;</m>").ok());
+}
+
 TEST(AipTest, ReadPremisRoundTripsEverythingTheCatalogNeeds) { ExpectRoundTrip(SampleAip()); }
 
 TEST(AipTest, RoundTripNfdNamesByteExact) {
