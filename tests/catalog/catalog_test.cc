@@ -56,15 +56,17 @@ CopyRecord Copy(const std::string& object_id, const std::string& tier, int64_t v
 
 std::vector<std::string> Ids(const std::vector<ObjectRecord>& v) {
   std::vector<std::string> out;
-  for (const auto& r : v)
+  for (const auto& r : v) {
     out.push_back(r.id);
+  }
   return out;
 }
 
 std::vector<std::string> Paths(const std::vector<FileRecord>& v) {
   std::vector<std::string> out;
-  for (const auto& r : v)
+  for (const auto& r : v) {
     out.push_back(r.path);
+  }
   return out;
 }
 
@@ -204,11 +206,13 @@ TEST_F(CatalogTest, ListObjectsPages) {
   for (;;) {
     auto page = cat->ListObjects(after, 10);
     ASSERT_OK(page);
-    if (page->empty())
+    if (page->empty()) {
       break;
+    }
     page_sizes.push_back(page->size());
-    for (const auto& r : *page)
+    for (const auto& r : *page) {
       seen.push_back(r.id);
+    }
     after = page->back().id;
   }
   EXPECT_THAT(page_sizes, ElementsAre(10u, 10u, 5u));
@@ -238,8 +242,9 @@ TEST_F(CatalogTest, FailedBatchLeavesNothingBehind) {
   ASSERT_TRUE(cat);
   WriteBatch b;
   b.PutObject(Obj("obj-1", 1000, 1000));
-  for (int i = 0; i < 1000; ++i)
+  for (int i = 0; i < 1000; ++i) {
     b.PutFile(File("obj-1", "f" + std::to_string(i)));
+  }
   b.SetLastAppliedSeq(7);
   b.PutFile(File("", "bad"));  // invalid: fails the whole batch at the very end
   Status s = cat->Apply(b);
@@ -286,10 +291,12 @@ TEST_F(CatalogTest, ReadersSeeBatchesWhollyOrNotAtAll) {
           ++partial;
           continue;
         }
-        if (!files->empty() && files->size() != kFilesPerObject)
+        if (!files->empty() && files->size() != kFilesPerObject) {
           ++partial;
-        if (stats->files % kFilesPerObject != 0)
+        }
+        if (stats->files % kFilesPerObject != 0) {
           ++partial;
+        }
         ++observations;
       }
     }
@@ -298,8 +305,9 @@ TEST_F(CatalogTest, ReadersSeeBatchesWhollyOrNotAtAll) {
     WriteBatch b;
     std::string id = "obj-" + std::to_string(i);
     b.PutObject(Obj(id, 1, kFilesPerObject));
-    for (int f = 0; f < kFilesPerObject; ++f)
+    for (int f = 0; f < kFilesPerObject; ++f) {
       b.PutFile(File(id, "file-" + std::to_string(f)));
+    }
     ASSERT_OK(cat->Apply(b));
   }
   done = true;
@@ -335,8 +343,9 @@ TEST_F(CatalogTest, MapGrowsOnMapFull) {
   }
   WriteBatch big;
   big.PutObject(Obj("obj-big", 1, 5000));
-  for (int f = 0; f < 5000; ++f)
+  for (int f = 0; f < 5000; ++f) {
     big.PutFile(File("obj-big", "f/" + std::to_string(f)));
+  }
   ASSERT_OK(cat->Apply(big));
 
   const uint64_t grown = cat->MapSizeForTesting();
@@ -375,8 +384,9 @@ TEST_F(CatalogTest, MapFullAtMaximumIsResourceExhaustedAndAtomic) {
   ASSERT_OK(cat->Apply(small));
   WriteBatch b;
   b.PutObject(Obj("huge", 1, 20000));
-  for (int f = 0; f < 20000; ++f)
+  for (int f = 0; f < 20000; ++f) {
     b.PutFile(File("huge", "file-" + std::to_string(f)));
+  }
   Status s = cat->Apply(b);
   EXPECT_EQ(s.code(), Code::kResourceExhausted);
   auto huge = cat->GetObject("huge");
@@ -442,8 +452,9 @@ TEST_F(CatalogTest, LongPathsBeyondTheLmdbKeyLimitWork) {
   auto cat = OpenCatalog();
   ASSERT_TRUE(cat);
   std::string dir;
-  for (int i = 0; i < 40; ++i)
+  for (int i = 0; i < 40; ++i) {
     dir += "thư mục " + std::to_string(i) + "/";  // ~500+ bytes
+  }
   WriteBatch b;
   b.PutObject(Obj("obj-long"));
   b.PutFile(File("obj-long", dir + "b.pdf"));
@@ -469,8 +480,9 @@ TEST_F(CatalogTest, DumpRebuildableIsOrderIndependent) {
     WriteBatch b;
     std::string id = "obj-" + std::to_string(i);
     b.PutObject(Obj(id, 10 * i, 3));
-    for (int f = 0; f < 3; ++f)
+    for (int f = 0; f < 3; ++f) {
       b.PutFile(File(id, "f" + std::to_string(f)));
+    }
     b.PutCopy(Copy(id, "tier1"));
     b.PutFingerprint("fp-" + id, id);
     b.IndexEvent(2 * i + 1, id, "ingestion");
@@ -484,14 +496,17 @@ TEST_F(CatalogTest, DumpRebuildableIsOrderIndependent) {
   ASSERT_TRUE(a);
   ASSERT_OK(rb);
   auto& b = *rb;
-  for (const auto& batch : batches)
+  for (const auto& batch : batches) {
     ASSERT_OK(a->Apply(batch));
+  }
   std::vector<size_t> order(batches.size());
-  for (size_t i = 0; i < order.size(); ++i)
+  for (size_t i = 0; i < order.size(); ++i) {
     order[i] = i;
+  }
   std::shuffle(order.begin(), order.end(), std::mt19937(42));
-  for (size_t i : order)
+  for (size_t i : order) {
     ASSERT_OK(b->Apply(batches[i]));
+  }
 
   // Operational state differs and must not show in the dump: jobs, last-verified times.
   WriteBatch ops_a, ops_b;
@@ -535,8 +550,9 @@ TEST_F(CatalogTest, ConcurrentAppliesAndReads) {
   std::thread reader([&] {
     while (!done.load()) {
       auto page = cat->ListObjects("", 1000);
-      if (!page.ok())
+      if (!page.ok()) {
         ++errors;
+      }
     }
   });
   std::vector<std::thread> writers;
@@ -546,15 +562,18 @@ TEST_F(CatalogTest, ConcurrentAppliesAndReads) {
         WriteBatch b;
         std::string id = "w" + std::to_string(w) + "-" + std::to_string(i);
         b.PutObject(Obj(id, 1, 100));
-        for (int f = 0; f < 100; ++f)
+        for (int f = 0; f < 100; ++f) {
           b.PutFile(File(id, "file-" + std::to_string(f)));
-        if (!cat->Apply(b).ok())
+        }
+        if (!cat->Apply(b).ok()) {
           ++errors;
+        }
       }
     });
   }
-  for (auto& t : writers)
+  for (auto& t : writers) {
     t.join();
+  }
   done = true;
   reader.join();
   EXPECT_EQ(errors.load(), 0);

@@ -50,8 +50,9 @@ std::vector<std::string> SplitLines(const std::string& s) {
   size_t start = 0;
   while (start < s.size()) {
     size_t nl = s.find('\n', start);
-    if (nl == std::string::npos)
+    if (nl == std::string::npos) {
       nl = s.size();
+    }
     lines.push_back(s.substr(start, nl - start));
     start = nl + 1;
   }
@@ -60,16 +61,18 @@ std::vector<std::string> SplitLines(const std::string& s) {
 
 std::string JoinLines(const std::vector<std::string>& lines) {
   std::string s;
-  for (const auto& l : lines)
+  for (const auto& l : lines) {
     s += l + "\n";
+  }
   return s;
 }
 
 // (seq, problem) pairs, for compact assertions.
 std::vector<std::pair<uint64_t, std::string>> Problems(const std::vector<ChainBreak>& breaks) {
   std::vector<std::pair<uint64_t, std::string>> out;
-  for (const auto& b : breaks)
+  for (const auto& b : breaks) {
     out.emplace_back(b.seq, b.problem);
+  }
   return out;
 }
 
@@ -225,8 +228,9 @@ TEST_F(EventLogTest, SegmentRollover) {
     AppendN(*log, 40);
     // A batch larger than a segment still goes in whole (into a fresh segment).
     std::vector<EventDraft> big;
-    for (int i = 0; i < 10; ++i)
+    for (int i = 0; i < 10; ++i) {
       big.push_back(Draft("ingestion", "big-" + std::to_string(i)));
+    }
     ASSERT_OK(log->Append(std::move(big)));
     EXPECT_EQ(log->head_seq(), 50u);
   }
@@ -245,8 +249,9 @@ TEST_F(EventLogTest, SegmentRollover) {
   EXPECT_EQ(log->head_seq(), 50u);
   auto from37 = ReadAll(*log, 37);
   ASSERT_EQ(from37.size(), 13u);
-  for (size_t i = 0; i < from37.size(); ++i)
+  for (size_t i = 0; i < from37.size(); ++i) {
     EXPECT_EQ(from37[i].seq, 38 + i);
+  }
   EXPECT_EQ(ReadAll(*log).size(), 50u);
   AppendN(*log, 3);
   auto breaks = EventLog::VerifyChain(dir_.path() / "log");
@@ -434,7 +439,9 @@ TEST_F(EventLogTest, EmptyLastSegmentFromACrashAfterRollIsUsed) {
     AppendN(*log, 10);
     head_hash = log->head_hash();
   }
-  for (uint64_t n = 1; stdfs::exists(Segment(n)); ++n) last = n;
+  for (uint64_t n = 1; stdfs::exists(Segment(n)); ++n) {
+    last = n;
+  }
   testing::WriteFile(Segment(last + 1), "");  // rolled, then crashed before the write
   auto log = OpenLog(512);
   ASSERT_TRUE(log);
@@ -454,7 +461,9 @@ TEST_F(EventLogTest, IncompleteEndOfAnEarlierSegmentIsCorruptionNotTruncated) {
     ASSERT_TRUE(log);
     AppendN(*log, 10);
   }
-  for (uint64_t n = 1; stdfs::exists(Segment(n)); ++n) last = n;
+  for (uint64_t n = 1; stdfs::exists(Segment(n)); ++n) {
+    last = n;
+  }
   std::string content = testing::ReadFile(Segment(last));
   testing::WriteFile(Segment(last), content + "{\"partial");
   testing::WriteFile(Segment(last + 1), "");
@@ -493,16 +502,19 @@ TEST_F(EventLogTest, ConcurrentAppendsFormAGaplessChain) {
         }
         // A batch's seqs are contiguous.
         for (size_t k = 1; k < r->size(); ++k) {
-          if ((*r)[k].seq != (*r)[k - 1].seq + 1)
+          if ((*r)[k].seq != (*r)[k - 1].seq + 1) {
             ++failures;
+          }
         }
-        for (const auto& e : *r)
+        for (const auto& e : *r) {
           seqs[t].push_back(e.seq);
+        }
       }
     });
   }
-  for (auto& th : threads)
+  for (auto& th : threads) {
     th.join();
+  }
   EXPECT_EQ(failures.load(), 0);
 
   const uint64_t expected_total = kThreads * (kBatches / 3) * (1 + 2 + 3);

@@ -26,10 +26,12 @@ constexpr size_t kMaxIdBytes = 256;
 
 Status GetString(const json& j, const char* name, std::string* out) {
   auto it = j.find(name);
-  if (it == j.end() || it->is_null())
+  if (it == j.end() || it->is_null()) {
     return Status::Ok();
-  if (!it->is_string())
+  }
+  if (!it->is_string()) {
     return Status::Corruption(std::string("field ") + name + " is not a string");
+  }
   *out = it->get<std::string>();
   return Status::Ok();
 }
@@ -37,8 +39,9 @@ Status GetString(const json& j, const char* name, std::string* out) {
 template <class Int>
 Status GetInt(const json& j, const char* name, Int* out) {
   auto it = j.find(name);
-  if (it == j.end() || it->is_null())
+  if (it == j.end() || it->is_null()) {
     return Status::Ok();
+  }
   if (!it->is_number_integer()) {
     return Status::Corruption(std::string("field ") + name + " is not an integer");
   }
@@ -53,8 +56,9 @@ Status GetInt(const json& j, const char* name, Int* out) {
 
 Result<json> ParseValue(std::string_view bytes, std::string_view what) {
   json j = json::parse(bytes, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded())
+  if (j.is_discarded()) {
     return Status::Corruption("catalog: unparseable JSON value in " + std::string(what));
+  }
   return j;
 }
 
@@ -79,8 +83,9 @@ std::string BigEndian64(uint64_t v) {
 
 uint64_t FromBigEndian64(std::string_view s) {
   uint64_t v = 0;
-  for (char c : s.substr(0, 8))
+  for (char c : s.substr(0, 8)) {
     v = (v << 8) | static_cast<unsigned char>(c);
+  }
   return v;
 }
 
@@ -99,15 +104,17 @@ std::string Composite(std::string_view a, std::string_view b) {
 // the full path, and ListFiles sorts by the value's path.
 std::string FileKey(std::string_view object_id, std::string_view path) {
   std::string k = Composite(object_id, path);
-  if (k.size() <= kMaxKeyBytes)
+  if (k.size() <= kMaxKeyBytes) {
     return k;
+  }
   size_t keep = kMaxKeyBytes - object_id.size() - 2 - 64;
   return Composite(Composite(object_id, path.substr(0, keep)), Sha256Hex(path));
 }
 
 Status CheckId(std::string_view id, std::string_view what) {
-  if (id.empty())
+  if (id.empty()) {
     return Status::InvalidArgument(std::string(what) + " is empty");
+  }
   if (id.size() > kMaxIdBytes) {
     return Status::InvalidArgument(std::string(what) + " is longer than 256 bytes");
   }
@@ -158,8 +165,9 @@ json ToJson(const CopyRecord& r) {
 }
 
 Result<ObjectRecord> ObjectFromJson(const json& j) {
-  if (!j.is_object())
+  if (!j.is_object()) {
     return Status::Corruption("object record is not a JSON object");
+  }
   ObjectRecord r;
   VAULT_RETURN_IF_ERROR(GetString(j, "id", &r.id));
   VAULT_RETURN_IF_ERROR(GetString(j, "file_code", &r.file_code));
@@ -177,8 +185,9 @@ Result<ObjectRecord> ObjectFromJson(const json& j) {
 }
 
 Result<FileRecord> FileFromJson(const json& j) {
-  if (!j.is_object())
+  if (!j.is_object()) {
     return Status::Corruption("file record is not a JSON object");
+  }
   FileRecord r;
   VAULT_RETURN_IF_ERROR(GetString(j, "object_id", &r.object_id));
   VAULT_RETURN_IF_ERROR(GetString(j, "path", &r.path));
@@ -190,8 +199,9 @@ Result<FileRecord> FileFromJson(const json& j) {
 }
 
 Result<CopyRecord> CopyFromJson(const json& j) {
-  if (!j.is_object())
+  if (!j.is_object()) {
     return Status::Corruption("copy record is not a JSON object");
+  }
   CopyRecord r;
   VAULT_RETURN_IF_ERROR(GetString(j, "object_id", &r.object_id));
   VAULT_RETURN_IF_ERROR(GetString(j, "tier", &r.tier));
@@ -232,11 +242,13 @@ struct StatsCounters {
 Result<StatsCounters> ReadStats(const lmdb::Txn& txn, const Dbis& d) {
   StatsCounters s;
   VAULT_ASSIGN_OR_RETURN(std::optional<std::string> v, txn.Get(d.meta, "stats"));
-  if (!v)
+  if (!v) {
     return s;
+  }
   VAULT_ASSIGN_OR_RETURN(json j, ParseValue(*v, "meta stats"));
-  if (!j.is_object())
+  if (!j.is_object()) {
     return Status::Corruption("catalog: meta stats is not an object");
+  }
   VAULT_RETURN_IF_ERROR(GetInt(j, "objects", &s.objects));
   VAULT_RETURN_IF_ERROR(GetInt(j, "bytes", &s.bytes));
   VAULT_RETURN_IF_ERROR(GetInt(j, "files", &s.files));
@@ -245,11 +257,13 @@ Result<StatsCounters> ReadStats(const lmdb::Txn& txn, const Dbis& d) {
 
 Result<uint64_t> ReadLastApplied(const lmdb::Txn& txn, const Dbis& d) {
   VAULT_ASSIGN_OR_RETURN(std::optional<std::string> v, txn.Get(d.meta, "last_applied_seq"));
-  if (!v)
+  if (!v) {
     return uint64_t{0};
+  }
   VAULT_ASSIGN_OR_RETURN(json j, ParseValue(*v, "meta last_applied_seq"));
-  if (!j.is_number_unsigned())
+  if (!j.is_number_unsigned()) {
     return Status::Corruption("catalog: last_applied_seq is not a number");
+  }
   return j.get<uint64_t>();
 }
 
@@ -335,8 +349,9 @@ Status Catalog::Impl::ApplyOnce(const WriteBatch& b) {
       VAULT_RETURN_IF_ERROR(CheckId(fp->fingerprint, "fingerprint"));
       s = PutJson(txn, d.fingerprints, fp->fingerprint, json{{"object_id", fp->object_id}});
     } else if (const auto* ev = std::get_if<WriteBatch::EventIndex>(&op)) {
-      if (ev->seq == 0)
+      if (ev->seq == 0) {
         return Status::InvalidArgument("event seq 0");
+      }
       s = PutJson(txn, d.events, BigEndian64(ev->seq),
                   json{{"object", ev->object_id}, {"type", ev->type}});
       if (s.ok() && !ev->object_id.empty()) {
@@ -390,16 +405,18 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::filesystem::path& dir)
 }
 
 Result<std::unique_ptr<Catalog>> Catalog::Open(const std::filesystem::path& dir, Options o) {
-  if (o.max_map_bytes < o.initial_map_bytes)
+  if (o.max_map_bytes < o.initial_map_bytes) {
     o.max_map_bytes = o.initial_map_bytes;
+  }
   VAULT_RETURN_IF_ERROR(CreateDirsDurable(dir));
   // Start from the larger of the configured size and what the data file already holds, so a
   // reopened catalog does not start with a string of MAP_FULL retries.
   uint64_t map_bytes = o.initial_map_bytes;
   std::error_code ec;
   uint64_t existing = std::filesystem::file_size(dir / "data.mdb", ec);
-  if (!ec)
+  if (!ec) {
     map_bytes = std::max(map_bytes, existing);
+  }
 
   lmdb::Env::Options eo;
   eo.map_bytes = map_bytes;
@@ -462,13 +479,15 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::filesystem::path& dir,
 }
 
 Status Catalog::Apply(const WriteBatch& b) {
-  if (b.empty())
+  if (b.empty()) {
     return Status::Ok();
+  }
   std::lock_guard w(impl_->write_mu);
   for (;;) {
     Status s = impl_->ApplyOnce(b);
-    if (s.ok())
+    if (s.ok()) {
       return s;
+    }
     if (IsLmdbMapFull(s)) {
       VAULT_RETURN_IF_ERROR(impl_->Grow());
       continue;
@@ -485,12 +504,14 @@ Status Catalog::Apply(const WriteBatch& b) {
 Result<std::optional<ObjectRecord>> Catalog::GetObject(std::string_view id) const {
   // Ids from requests may be anything; one that could never be stored is simply absent
   // (LMDB would reject an over-long key with an error).
-  if (!CheckId(id, "id").ok())
+  if (!CheckId(id, "id").ok()) {
     return std::optional<ObjectRecord>();
+  }
   return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::optional<ObjectRecord>> {
     VAULT_ASSIGN_OR_RETURN(std::optional<std::string> v, txn.Get(impl_->d.objects, id));
-    if (!v)
+    if (!v) {
       return std::optional<ObjectRecord>();
+    }
     VAULT_ASSIGN_OR_RETURN(json j, ParseValue(*v, "objects"));
     VAULT_ASSIGN_OR_RETURN(ObjectRecord r, ObjectFromJson(j));
     return std::optional<ObjectRecord>(std::move(r));
@@ -501,8 +522,9 @@ Result<std::vector<ObjectRecord>> Catalog::ListObjects(std::string_view after_id
                                                        size_t limit) const {
   return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::vector<ObjectRecord>> {
     std::vector<ObjectRecord> out;
-    if (limit == 0)
+    if (limit == 0) {
       return out;
+    }
     VAULT_ASSIGN_OR_RETURN(lmdb::Cursor cur, lmdb::Cursor::Open(txn, impl_->d.objects));
     // Seek to the first id >= after_id (cut to a valid key length; ids are at most 256 bytes)
     // and step past ids <= after_id.
@@ -523,8 +545,9 @@ Result<std::vector<ObjectRecord>> Catalog::ListObjects(std::string_view after_id
 }
 
 Result<std::vector<FileRecord>> Catalog::ListFiles(std::string_view object_id) const {
-  if (!CheckId(object_id, "id").ok())
+  if (!CheckId(object_id, "id").ok()) {
     return std::vector<FileRecord>();
+  }
   return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::vector<FileRecord>> {
     std::vector<FileRecord> out;
     Status scan1 = ScanPrefix(txn, impl_->d.files, Composite(object_id, ""),
@@ -543,8 +566,9 @@ Result<std::vector<FileRecord>> Catalog::ListFiles(std::string_view object_id) c
 }
 
 Result<std::vector<CopyRecord>> Catalog::ListCopies(std::string_view object_id) const {
-  if (!CheckId(object_id, "id").ok())
+  if (!CheckId(object_id, "id").ok()) {
     return std::vector<CopyRecord>();
+  }
   return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::vector<CopyRecord>> {
     std::vector<CopyRecord> out;
     Status scan2 = ScanPrefix(txn, impl_->d.copies, Composite(object_id, ""),
@@ -566,8 +590,9 @@ Result<std::optional<std::string>> Catalog::FindFingerprint(std::string_view fin
     }
     VAULT_ASSIGN_OR_RETURN(std::optional<std::string> v,
                            txn.Get(impl_->d.fingerprints, fingerprint));
-    if (!v)
+    if (!v) {
       return std::optional<std::string>();
+    }
     VAULT_ASSIGN_OR_RETURN(json j, ParseValue(*v, "fingerprints"));
     std::string id;
     VAULT_RETURN_IF_ERROR(GetString(j, "object_id", &id));
@@ -577,19 +602,22 @@ Result<std::optional<std::string>> Catalog::FindFingerprint(std::string_view fin
 
 Result<std::optional<nlohmann::json>> Catalog::GetJob(std::string_view job_id) const {
   return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::optional<json>> {
-    if (job_id.empty() || job_id.size() > kMaxKeyBytes)
+    if (job_id.empty() || job_id.size() > kMaxKeyBytes) {
       return std::optional<json>();
+    }
     VAULT_ASSIGN_OR_RETURN(std::optional<std::string> v, txn.Get(impl_->d.jobs, job_id));
-    if (!v)
+    if (!v) {
       return std::optional<json>();
+    }
     VAULT_ASSIGN_OR_RETURN(json j, ParseValue(*v, "jobs"));
     return std::optional<json>(std::move(j));
   });
 }
 
 Result<std::vector<uint64_t>> Catalog::ListObjectEvents(std::string_view object_id) const {
-  if (!CheckId(object_id, "id").ok())
+  if (!CheckId(object_id, "id").ok()) {
     return std::vector<uint64_t>();
+  }
   return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::vector<uint64_t>> {
     std::vector<uint64_t> out;
     std::string prefix = Composite(object_id, "");

@@ -6,8 +6,9 @@
 namespace vault {
 
 Status LmdbStatus(int rc, std::string_view op) {
-  if (rc == MDB_SUCCESS)
+  if (rc == MDB_SUCCESS) {
     return Status::Ok();
+  }
   // mdb_strerror gives "MDB_MAP_FULL: Environment mapsize limit reached" for LMDB codes and
   // strerror() text for errno values; IsLmdbMapFull relies on the "MDB_MAP_FULL" prefix.
   std::string msg = std::string(op) + ": " + mdb_strerror(rc);
@@ -33,8 +34,9 @@ Status LmdbStatus(int rc, std::string_view op) {
     default:
       break;
   }
-  if (rc > 0)
+  if (rc > 0) {
     return Status::FromErrno(rc, op, "");
+  }
   return Status::Internal(msg);
 }
 
@@ -55,15 +57,17 @@ Result<Env> Env::Open(const std::filesystem::path& dir, const Options& options) 
   VAULT_RETURN_IF_ERROR(
       LmdbStatus(mdb_env_set_mapsize(raw, options.map_bytes), "mdb_env_set_mapsize"));
   int rc = mdb_env_open(raw, dir.c_str(), options.flags, options.mode);
-  if (rc != MDB_SUCCESS)
+  if (rc != MDB_SUCCESS) {
     return LmdbStatus(rc, "mdb_env_open " + dir.string());
+  }
   return env;
 }
 
 uint64_t Env::MapSize() const {
   MDB_envinfo info{};
-  if (mdb_env_info(env_, &info) != MDB_SUCCESS)
+  if (mdb_env_info(env_, &info) != MDB_SUCCESS) {
     return 0;
+  }
   return info.me_mapsize;
 }
 
@@ -88,8 +92,9 @@ Result<std::optional<std::string>> Txn::Get(MDB_dbi dbi, std::string_view key) c
   MDB_val k = ToVal(key);
   MDB_val v{};
   int rc = mdb_get(txn_, dbi, &k, &v);
-  if (rc == MDB_NOTFOUND)
+  if (rc == MDB_NOTFOUND) {
     return std::optional<std::string>();
+  }
   VAULT_RETURN_IF_ERROR(LmdbStatus(rc, "mdb_get"));
   return std::optional<std::string>(std::string(ToView(v)));
 }
@@ -103,8 +108,9 @@ Status Txn::Put(MDB_dbi dbi, std::string_view key, std::string_view value, unsig
 Result<bool> Txn::Del(MDB_dbi dbi, std::string_view key) const {
   MDB_val k = ToVal(key);
   int rc = mdb_del(txn_, dbi, &k, nullptr);
-  if (rc == MDB_NOTFOUND)
+  if (rc == MDB_NOTFOUND) {
     return false;
+  }
   VAULT_RETURN_IF_ERROR(LmdbStatus(rc, "mdb_del"));
   return true;
 }
@@ -119,13 +125,16 @@ Result<bool> Cursor::Get(MDB_cursor_op op, std::string_view* key, std::string_vi
   MDB_val k = ToVal(key ? *key : std::string_view());
   MDB_val v{};
   int rc = mdb_cursor_get(cur_, &k, &v, op);
-  if (rc == MDB_NOTFOUND)
+  if (rc == MDB_NOTFOUND) {
     return false;
+  }
   VAULT_RETURN_IF_ERROR(LmdbStatus(rc, "mdb_cursor_get"));
-  if (key)
+  if (key) {
     *key = ToView(k);
-  if (value)
+  }
+  if (value) {
     *value = ToView(v);
+  }
   return true;
 }
 

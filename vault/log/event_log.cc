@@ -33,16 +33,19 @@ std::optional<uint64_t> ParseSegmentNumber(std::string_view name) {
   }
   std::string_view digits =
       name.substr(kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size());
-  if (digits.size() < 6 || digits.size() > 18)
+  if (digits.size() < 6 || digits.size() > 18) {
     return std::nullopt;
+  }
   uint64_t n = 0;
   for (char c : digits) {
-    if (c < '0' || c > '9')
+    if (c < '0' || c > '9') {
       return std::nullopt;
+    }
     n = n * 10 + static_cast<uint64_t>(c - '0');
   }
-  if (n == 0)
+  if (n == 0) {
     return std::nullopt;
+  }
   return n;
 }
 
@@ -56,12 +59,14 @@ Result<std::vector<Segment>> ListSegments(const stdfs::path& dir) {
   std::vector<Segment> out;
   std::error_code ec;
   stdfs::directory_iterator it(dir, ec);
-  if (ec)
+  if (ec) {
     return Status::FromErrno(ec.value(), "list", dir.string());
+  }
   for (const auto& entry : it) {
     std::string name = entry.path().filename().string();
-    if (auto n = ParseSegmentNumber(name))
+    if (auto n = ParseSegmentNumber(name)) {
       out.push_back(Segment{*n, entry.path()});
+    }
   }
   std::sort(out.begin(), out.end(),
             [](const Segment& a, const Segment& b) { return a.number < b.number; });
@@ -73,8 +78,9 @@ class LineReader {
  public:
   static Result<LineReader> Open(const stdfs::path& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (fd < 0) {
       return Status::FromErrno(errno, "open", path.string());
+    }
     return LineReader(ScopedFd(fd), path.string());
   }
 
@@ -91,8 +97,9 @@ class LineReader {
         return true;
       }
       if (eof_) {
-        if (pos_ >= buf_.size())
+        if (pos_ >= buf_.size()) {
           return false;
+        }
         line_start_ = base_ + pos_;
         line->assign(buf_, pos_, std::string::npos);
         pos_ = buf_.size();
@@ -108,11 +115,13 @@ class LineReader {
       do {
         n = ::read(fd_.get(), buf_.data() + old, kReadChunk);
       } while (n < 0 && errno == EINTR);
-      if (n < 0)
+      if (n < 0) {
         return Status::FromErrno(errno, "read", path_);
+      }
       buf_.resize(old + static_cast<size_t>(n));
-      if (n == 0)
+      if (n == 0) {
         eof_ = true;
+      }
     }
   }
   // Byte offset of the line last returned by Next.
@@ -147,8 +156,9 @@ Result<std::string> CanonicalStrict(const Event& e) {
 // Parses one line into an Event; kCorruption when it is not a JSON event object.
 Result<Event> ParseLine(std::string_view line) {
   json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded())
+  if (j.is_discarded()) {
     return Status::Corruption("not JSON");
+  }
   return EventFromJson(j);
 }
 
@@ -163,21 +173,24 @@ std::string Preview(std::string_view bytes) {
       out += buf;
     }
   }
-  if (bytes.size() > 120)
+  if (bytes.size() > 120) {
     out += "...";
+  }
   return out;
 }
 
 Status TruncateDurable(const stdfs::path& path, uint64_t size) {
   ScopedFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd.valid())
+  if (!fd.valid()) {
     return Status::FromErrno(errno, "open", path.string());
+  }
   if (::ftruncate(fd.get(), static_cast<off_t>(size)) != 0) {
     return Status::FromErrno(errno, "ftruncate", path.string());
   }
   CrashPoint("eventlog.open.truncated");
-  if (::fsync(fd.get()) != 0)
+  if (::fsync(fd.get()) != 0) {
     return Status::FromErrno(errno, "fsync", path.string());
+  }
   return fd.Close(path.string());
 }
 
@@ -200,8 +213,9 @@ Result<Tail> RecoverTail(const stdfs::path& path, bool allow_truncate) {
   bool terminated = false;
   for (;;) {
     VAULT_ASSIGN_OR_RETURN(bool more, reader.Next(&line, &terminated));
-    if (!more)
+    if (!more) {
       break;
+    }
     if (!terminated) {
       torn_start = reader.line_start();
       torn = line;
@@ -241,8 +255,9 @@ Result<Tail> RecoverTail(const stdfs::path& path, bool allow_truncate) {
     VAULT_RETURN_IF_ERROR(TruncateDurable(path, keep));
   }
   Tail tail;
-  if (!have_last)
+  if (!have_last) {
     return tail;
+  }
   Result<Event> e = ParseLine(last);
   if (!e.ok()) {
     return Status::Corruption("event log " + path.string() + ": last event at byte " +
@@ -265,8 +280,9 @@ Result<uint64_t> FirstSeq(const stdfs::path& path, bool* empty) {
   bool terminated = false;
   VAULT_ASSIGN_OR_RETURN(bool more, reader.Next(&line, &terminated));
   *empty = !more || !terminated;
-  if (*empty)
+  if (*empty) {
     return uint64_t{0};
+  }
   Result<Event> e = ParseLine(line);
   if (!e.ok()) {
     return Status::Corruption("event log " + path.string() +
@@ -312,8 +328,9 @@ std::string CanonicalForm(const Event& e) {
 std::string ComputeHash(const Event& e) { return Sha256Hex(CanonicalForm(e)); }
 
 Result<Event> EventFromJson(const json& j) {
-  if (!j.is_object())
+  if (!j.is_object()) {
     return Status::Corruption("event is not a JSON object");
+  }
   Event e;
   auto seq = j.find("seq");
   if (seq == j.end() || !seq->is_number_unsigned()) {
@@ -328,8 +345,9 @@ Result<Event> EventFromJson(const json& j) {
   VAULT_RETURN_IF_ERROR(GetStr(j, "prev", &e.prev));
   VAULT_RETURN_IF_ERROR(GetStr(j, "hash", &e.hash));
   auto detail = j.find("detail");
-  if (detail == j.end())
+  if (detail == j.end()) {
     return Status::Corruption("event field detail missing");
+  }
   e.detail = *detail;
   return e;
 }
@@ -347,8 +365,9 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const stdfs::path& dir, Clock& 
   // One writer per log: a second EventLog (or process) on the same dir is refused.
   stdfs::path lock_path = dir / "LOCK";
   log->lock_fd_ = ScopedFd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640));
-  if (!log->lock_fd_.valid())
+  if (!log->lock_fd_.valid()) {
     return Status::FromErrno(errno, "open", lock_path.string());
+  }
   if (::flock(log->lock_fd_.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
       return Status::Unavailable("event log " + dir.string() + " is already open (LOCK held)");
@@ -378,15 +397,17 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const stdfs::path& dir, Clock& 
   }
   log->seg_fd_ =
       ScopedFd(::open(seg_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
-  if (!log->seg_fd_.valid())
+  if (!log->seg_fd_.valid()) {
     return Status::FromErrno(errno, "open", seg_path.string());
+  }
   if (segments.empty()) {
     CrashPoint("eventlog.segment.created");
     VAULT_RETURN_IF_ERROR(FsyncDir(dir));
   }
   struct stat st {};
-  if (::fstat(log->seg_fd_.get(), &st) != 0)
+  if (::fstat(log->seg_fd_.get(), &st) != 0) {
     return Status::FromErrno(errno, "fstat", seg_path.string());
+  }
   log->seg_size_ = static_cast<uint64_t>(st.st_size);
   return log;
 }
@@ -395,8 +416,9 @@ Status EventLog::RollSegmentLocked() {
   uint64_t next = seg_number_ + 1;
   stdfs::path path = dir_ / SegmentFileName(next);
   ScopedFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
-  if (!fd.valid())
+  if (!fd.valid()) {
     return Status::FromErrno(errno, "create segment", path.string());
+  }
   CrashPoint("eventlog.segment.created");
   VAULT_RETURN_IF_ERROR(FsyncDir(dir_));
   CrashPoint("eventlog.segment.dir_synced");
@@ -408,15 +430,18 @@ Status EventLog::RollSegmentLocked() {
 
 Result<std::vector<Event>> EventLog::Append(std::vector<EventDraft> drafts) {
   std::vector<Event> events;
-  if (drafts.empty())
+  if (drafts.empty()) {
     return events;
+  }
   for (const EventDraft& d : drafts) {
-    if (d.type.empty())
+    if (d.type.empty()) {
       return Status::InvalidArgument("event type is empty");
+    }
   }
   std::lock_guard lock(mu_);
-  if (!broken_.ok())
+  if (!broken_.ok()) {
     return Status(broken_).WithContext("event log refuses appends after an I/O error");
+  }
 
   const std::string time = FormatIso8601(clock_.Now());
   uint64_t seq = head_seq_;
@@ -450,8 +475,9 @@ Result<std::vector<Event>> EventLog::Append(std::vector<EventDraft> drafts) {
   CrashPoint("eventlog.append.before_write");
   if (Status s = WriteAll(seg_fd_.get(), buf, seg_name); !s.ok()) {
     // Undo a partial write so the file ends on a line boundary; if that fails, stop appending.
-    if (::ftruncate(seg_fd_.get(), static_cast<off_t>(seg_size_)) != 0)
+    if (::ftruncate(seg_fd_.get(), static_cast<off_t>(seg_size_)) != 0) {
       broken_ = s;
+    }
     return s;
   }
   CrashPoint("eventlog.append.before_fsync");
@@ -480,8 +506,9 @@ std::string EventLog::head_hash() const {
 
 Status EventLog::ReadFrom(uint64_t after, const std::function<bool(const Event&)>& fn) const {
   uint64_t head = head_seq();
-  if (after >= head)
+  if (after >= head) {
     return Status::Ok();
+  }
   VAULT_ASSIGN_OR_RETURN(std::vector<Segment> segments, ListSegments(dir_));
   // Start at the last segment whose first event is <= after + 1.
   size_t start = 0;
@@ -501,16 +528,19 @@ Status EventLog::ReadFrom(uint64_t after, const std::function<bool(const Event&)
     uint64_t line_no = 0;
     for (;;) {
       VAULT_ASSIGN_OR_RETURN(bool more, reader.Next(&line, &terminated));
-      if (!more || !terminated)
+      if (!more || !terminated) {
         break;  // an unterminated line is an append in progress
+      }
       ++line_no;
       const std::string where =
           segments[i].path.filename().string() + ":" + std::to_string(line_no);
       Result<Event> e = ParseLine(line);
-      if (!e.ok())
+      if (!e.ok()) {
         return std::move(e).status().WithContext("event log " + where);
-      if (e->seq < expected)
+      }
+      if (e->seq < expected) {
         continue;
+      }
       if (e->seq > expected) {
         return Status::Corruption("event log " + where + ": sequence gap: expected seq " +
                                   std::to_string(expected) + ", found " + std::to_string(e->seq));
@@ -519,10 +549,12 @@ Status EventLog::ReadFrom(uint64_t after, const std::function<bool(const Event&)
         return Status::Corruption("event log " + where + ": hash mismatch at seq " +
                                   std::to_string(e->seq));
       }
-      if (!fn(*e))
+      if (!fn(*e)) {
         return Status::Ok();
-      if (e->seq == head)
+      }
+      if (e->seq == head) {
         return Status::Ok();
+      }
       ++expected;
     }
   }
@@ -532,8 +564,9 @@ Status EventLog::ReadFrom(uint64_t after, const std::function<bool(const Event&)
 
 Result<std::vector<ChainBreak>> EventLog::VerifyChain(const stdfs::path& dir) {
   std::error_code ec;
-  if (!stdfs::is_directory(dir, ec))
+  if (!stdfs::is_directory(dir, ec)) {
     return Status::NotFound("event log directory " + dir.string());
+  }
   VAULT_ASSIGN_OR_RETURN(std::vector<Segment> segments, ListSegments(dir));
   std::vector<ChainBreak> breaks;
   uint64_t expected = 1;
@@ -546,8 +579,9 @@ Result<std::vector<ChainBreak>> EventLog::VerifyChain(const stdfs::path& dir) {
     uint64_t line_no = 0;
     for (;;) {
       VAULT_ASSIGN_OR_RETURN(bool more, reader.Next(&line, &terminated));
-      if (!more)
+      if (!more) {
         break;
+      }
       ++line_no;
       if (!terminated) {
         breaks.push_back({expected, seg, line_no, "torn tail",
