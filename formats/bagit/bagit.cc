@@ -526,17 +526,32 @@ class Validator {
     }
     if (!cur.empty()) lines.push_back(cur);
     while (!lines.empty() && lines.back().empty()) lines.pop_back();
+    // Exact form first; a lenient reading (whitespace around label or value) is an error too but
+    // lets validation go on so that every other issue is reported as well.
     auto field = [&](size_t idx, std::string_view label) -> std::optional<std::string> {
+      if (idx >= lines.size()) return std::nullopt;
+      const std::string& l = lines[idx];
       std::string prefix = std::string(label) + ": ";
-      if (idx >= lines.size() || lines[idx].rfind(prefix, 0) != 0) return std::nullopt;
-      std::string v = lines[idx].substr(prefix.size());
-      if (v.empty() || IsWs(v.front()) || IsWs(v.back())) return std::nullopt;
+      if (l.rfind(prefix, 0) == 0) {
+        std::string v = l.substr(prefix.size());
+        if (!v.empty() && !IsWs(v.front()) && !IsWs(v.back())) return v;
+      }
+      size_t colon = l.find(':');
+      if (colon == std::string::npos || Trim(std::string_view(l).substr(0, colon)) != label) {
+        return std::nullopt;
+      }
+      std::string v(Trim(std::string_view(l).substr(colon + 1)));
+      if (v.empty()) return std::nullopt;
+      Error("bagit.declaration.malformed",
+            "bagit.txt line " + std::to_string(idx + 1) + ": expected exactly '" +
+                std::string(label) + ": " + v + "', found '" + l + "' (stray whitespace)",
+            "bagit.txt");
       return v;
     };
     std::optional<std::string> version = field(0, "BagIt-Version");
     if (!version) {
       Error("bagit.declaration.malformed",
-            "bagit.txt line 1: expected exactly 'BagIt-Version: M.N', found '" +
+            "bagit.txt line 1: expected 'BagIt-Version: M.N', found '" +
                 (lines.empty() ? std::string() : lines[0]) + "'",
             "bagit.txt");
       return false;
