@@ -242,8 +242,13 @@ TEST(SchemaSetTest, WrapperValidatesMetsWithEmbeddedPremis) {
   ASSERT_OK(bad);
   EXPECT_THAT(*bad, Not(IsEmpty()));
   EXPECT_THAT((*bad)[0], HasSubstr("line 1: "));
-  // Not well-formed: validation cannot run.
+  // Not well-formed or hostile: validation cannot run, and says why.
   EXPECT_FALSE((*schema)->Validate("<mets").ok());
+  auto hostile = (*schema)->Validate(
+      "<!DOCTYPE mets [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+      "<mets xmlns=\"http://www.loc.gov/METS/\">&x;</mets>");
+  ASSERT_FALSE(hostile.ok());
+  EXPECT_EQ(hostile.status().code(), Code::kInvalidArgument);
   EXPECT_FALSE(server.Connected());
 }
 

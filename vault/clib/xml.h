@@ -89,8 +89,8 @@ bool IsElement(const xmlNode* node, std::string_view ns, std::string_view name);
 const xmlNode* FirstChild(const xmlNode* node, std::string_view ns, std::string_view name);
 // Text content of the node and its descendants (character references resolved), "" if none.
 std::string NodeText(const xmlNode* node);
-// Value of the attribute `name` in namespace `ns` ("" = no namespace); nullopt-like "" if absent,
-// `*present` tells the difference when given.
+// Value of the attribute `name` in namespace `ns` ("" = no namespace), "" when absent;
+// `*present` (when given) tells an absent attribute from an empty one.
 std::string AttrValue(const xmlNode* node, std::string_view ns, std::string_view name,
                       bool* present = nullptr);
 
@@ -115,7 +115,7 @@ class SchemaSet {
   // A Status only when validation could not run: the document is not well-formed or is refused
   // by ParseXml (kInvalidArgument), or libxml2 failed internally.
   Result<std::vector<std::string>> Validate(std::string_view xml) const;
-  // Validates an already parsed document (not modified… except libxml2's ID table).
+  // Validates an already parsed document (libxml2 may add to the document's ID table).
   Result<std::vector<std::string>> Validate(xmlDoc* doc) const;
 
   static constexpr size_t kMaxErrors = 200;
