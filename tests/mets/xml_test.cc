@@ -264,6 +264,21 @@ TEST(SchemaSetTest, RemoteImportWithoutCatalogIsRefusedNotFetched) {
               HasSubstr("http://www.loc.gov/standards/xlink/xlink.xsd"));
 }
 
+TEST(SchemaSetTest, LoadsFromDirectoryWithSpacesAndVietnameseName) {
+  VAULT_SKIP_WITHOUT_CORPORA(corpora);
+  testing::TempDir tmp;
+  const auto dir = tmp / "Lược đồ XML #1";
+  std::filesystem::copy(corpora / "xml-schemas", dir, std::filesystem::copy_options::recursive);
+  auto files = mets::FindSchemaFilesIn(dir);
+  ASSERT_OK(files);
+  auto schema = mets::LoadMetsSchema(*files);
+  ASSERT_OK(schema);
+  auto errors = (*schema)->Validate(
+      testing::ReadFile(dir / "premis/sample-records/PREMIS_3_in_METS_example_1.xml"));
+  ASSERT_OK(errors);
+  EXPECT_THAT(*errors, IsEmpty());
+}
+
 TEST(SchemaSetTest, MissingFile) {
   auto schema = SchemaSet::Load("/nonexistent/x.xsd");
   ASSERT_FALSE(schema.ok());
