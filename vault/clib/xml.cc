@@ -5,15 +5,15 @@
 
 #include <strings.h>
 
-#include <cerrno>
 #include <climits>
-#include <cstdio>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <system_error>
 #include <utility>
+
+#include "vault/base/fs.h"
 
 namespace vault::xml {
 namespace {
@@ -152,18 +152,7 @@ std::string_view AsView(const xmlChar* s) {
 
 Result<std::map<std::string, std::string>> ReadCatalog(const std::filesystem::path& catalog) {
   std::map<std::string, std::string> map;
-  std::error_code ec;
-  std::string text;
-  {
-    FILE* f = std::fopen(catalog.c_str(), "rb");
-    if (f == nullptr) return Status::FromErrno(errno, "open catalog", catalog.string());
-    char buf[65536];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-    bool err = std::ferror(f) != 0;
-    std::fclose(f);
-    if (err) return Status::IoError("read catalog " + catalog.string());
-  }
+  VAULT_ASSIGN_OR_RETURN(std::string text, ReadFileToString(catalog, 16u << 20));
   VAULT_ASSIGN_OR_RETURN(XmlDocPtr doc, ParseXml(text, catalog.string()));
   constexpr std::string_view kNs = "urn:oasis:names:tc:entity:xmlns:xml:catalog";
   const xmlNode* root = xmlDocGetRootElement(doc.get());
