@@ -12,11 +12,10 @@
 //   5. hash every content file once and compare to manifests and fixity (E092, E093).
 #include "formats/ocfl/validator.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <map>
@@ -79,16 +78,28 @@ bool IsHex(std::string_view s) {
                      [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
+// scheme ":" then at least one non-space character (RFC 3986 in its loosest reading). Written
+// by hand: libstdc++'s std::regex recurses per character and overflows the stack on long input.
 bool LooksLikeUri(std::string_view s) {
-  static const std::regex kUri("^[A-Za-z][A-Za-z0-9+.-]*:[^\\s]+$");
-  return std::regex_match(s.begin(), s.end(), kUri);
+  size_t colon = s.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == s.size()) return false;
+  if (!std::isalpha(static_cast<unsigned char>(s[0]))) return false;
+  for (size_t i = 1; i < colon; ++i) {
+    const char c = s[i];
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '.' && c != '-') {
+      return false;
+    }
+  }
+  return std::none_of(s.begin() + static_cast<std::ptrdiff_t>(colon) + 1, s.end(), [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) != 0;
+  });
 }
 
 bool IsRfc3339(std::string_view s) {
   static const std::regex kRfc3339(
       "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?"
       "([Zz]|[+-][0-9]{2}:[0-9]{2})$");
-  if (s.size() > 64) return false;
+  if (s.size() > 64) return false;  // bounds std::regex's recursion (see LooksLikeUri)
   return std::regex_match(s.begin(), s.end(), kRfc3339);
 }
 
@@ -623,9 +634,14 @@ void CheckSidecar(const stdfs::path& dir, const std::string& rel_dir, const std:
   }
   std::optional<std::string> text = ReadSmallFile(p, "E061", where, sink);
   if (!text) return;
-  static const std::regex kLine("^([0-9A-Fa-f]+)[ \\t]+inventory\\.json[\\r\\n]*$");
-  std::smatch m;
-  if (text->size() > 1024 || !std::regex_match(*text, m, kLine)) {
+  // "DIGEST<whitespace>inventory.json", optionally followed by a line end.
+  std::string_view line = *text;
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  const size_t ws = line.find_first_of(" \t");
+  const std::string_view digest = line.substr(0, ws);
+  std::string_view rest = ws == std::string_view::npos ? std::string_view() : line.substr(ws);
+  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+  if (ws == std::string_view::npos || !IsHex(digest) || rest != "inventory.json") {
     sink.Error("E061", where, "sidecar is not \"DIGEST inventory.json\"");
     return;
   }
@@ -633,8 +649,9 @@ void CheckSidecar(const stdfs::path& dir, const std::string& rel_dir, const std:
   if (!h.ok()) return;
   h->Update(inventory_bytes);
   const std::string actual = h->Finish().at(0);
-  if (Lower(m[1].str()) != actual) {
-    sink.Error("E060", where, "sidecar digest " + m[1].str() + " != inventory digest " + actual);
+  if (Lower(digest) != actual) {
+    sink.Error("E060", where,
+               "sidecar digest " + std::string(digest) + " != inventory digest " + actual);
   }
 }
 

@@ -293,6 +293,21 @@ TEST_F(ObjectTest, MalformedJsonIsE033) {
   ExpectInvalidWith("E033");
 }
 
+TEST_F(ObjectTest, HugeValuesAreJudgedWithoutCrashing) {
+  json j = json::parse(SerializeInventory(inv_));
+  j["id"] = std::string(1 << 20, 'x');                                          // not a URI
+  j["versions"]["v1"]["user"]["address"] = "mailto:" + std::string(1 << 20, ' ');  // not a URI
+  j["versions"]["v1"]["created"] = std::string(1 << 20, '9');
+  WriteFile(root_ / "inventory.json", j.dump());
+  WriteFile(root_ / "inventory.json.sha512", std::string(1 << 20, 'a') + "  inventory.json\n");
+  ValidationReport r = Validate();
+  EXPECT_FALSE(r.valid);
+  EXPECT_TRUE(ErrorCodes(r).count("E049")) << Dump(r);
+  EXPECT_TRUE(ErrorCodes(r).count("E060")) << Dump(r);
+  EXPECT_TRUE(WarningCodes(r).count("W005")) << Dump(r);
+  EXPECT_TRUE(WarningCodes(r).count("W009")) << Dump(r);
+}
+
 TEST_F(ObjectTest, SymlinksAreReportedNotFollowed) {
   stdfs::create_symlink("/etc/passwd", root_ / "v1/content/passwd");
   ExpectInvalidWith("E090");
