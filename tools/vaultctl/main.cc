@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.add_option("--server", ctx.server, "URL of a remote vaultd API");
   app.add_option("--token-file", ctx.token_file, "file holding the bearer token");
   // Registration lines are added here as each subcommand file lands.
+  vault::ctl::AddBagCommands(app, ctx);
   vault::ctl::AddOcflCommands(app, ctx);
   try {
     app.parse(argc, argv);
