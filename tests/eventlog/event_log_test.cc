@@ -538,5 +538,40 @@ TEST_F(EventLogTest, ConcurrentAppendsFormAGaplessChain) {
   EXPECT_THAT(*breaks, IsEmpty());
 }
 
+TEST_F(EventLogTest, ReadFromDuringAppendsSeesAConsistentPrefix) {
+  auto log = OpenLog(/*segment_bytes=*/2048);
+  ASSERT_TRUE(log);
+  std::atomic<bool> done{false};
+  std::atomic<int> bad{0};
+  std::atomic<int> reads{0};
+  std::thread reader([&] {
+    while (!done.load()) {
+      uint64_t expected = 1;
+      std::string prev = ZeroHash();
+      Status s = log->ReadFrom(0, [&](const Event& e) {
+        if (e.seq != expected || e.prev != prev) {
+          ++bad;
+        }
+        ++expected;
+        prev = e.hash;
+        return true;
+      });
+      if (!s.ok()) {
+        ++bad;
+      }
+      ++reads;
+    }
+  });
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_OK(
+        log->Append({Draft("ingestion", "o" + std::to_string(i)), Draft("replication", "o")}));
+  }
+  done = true;
+  reader.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(ReadAll(*log).size(), 400u);
+}
+
 }  // namespace
 }  // namespace vault::eventlog

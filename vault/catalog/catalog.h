@@ -133,6 +133,8 @@ class Catalog {
   ~Catalog();
   Catalog(const Catalog&) = delete;
   Catalog& operator=(const Catalog&) = delete;
+  Catalog(Catalog&&) = delete;
+  Catalog& operator=(Catalog&&) = delete;
 
   // Applies the batch in one txn: all or nothing. On MDB_MAP_FULL the txn is aborted, the map
   // doubled (up to max_map_bytes; beyond → kResourceExhausted) and the batch retried.

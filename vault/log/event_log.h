@@ -108,6 +108,8 @@ class EventLog {
   ~EventLog();
   EventLog(const EventLog&) = delete;
   EventLog& operator=(const EventLog&) = delete;
+  EventLog(EventLog&&) = delete;
+  EventLog& operator=(EventLog&&) = delete;
 
   // Assigns seq, time (one FormatIso8601(clock.Now()) per batch), prev and hash; appends all
   // drafts with one write and fdatasync before returning: durable on return. Returns the
