@@ -25,6 +25,11 @@
 //   archive.corrupt           libarchive cannot read the archive (truncated, bad header, ...)
 //   archive.unreadable_source (CopyTree) a source file that cannot be opened or read
 //
+// Names: tar headers without pax extensions are taken byte for byte. Names that libarchive decodes
+// from UTF-8 (zip entries with the UTF-8 flag, pax "path" records) come out NFC-normalised, as
+// libarchive converts them; two such names differing only in normalisation are therefore reported
+// as archive.duplicate_entry rather than path.normalization_collision.
+//
 // Threading: the functions are reentrant; they switch the calling thread's LC_CTYPE to C.UTF-8
 // (uselocale) while libarchive runs, so UTF-8 entry names survive whatever the process locale is.
 #pragma once
@@ -56,7 +61,7 @@ struct Violation {
 };
 
 struct ExtractedFile {
-  std::string path;  // relative to dest_dir, '/'-separated, bytes as in the archive
+  std::string path;  // relative to dest_dir, '/'-separated, bytes as in the archive (see Names)
   uint64_t size = 0;
   std::string sha256;  // lower-case hex
 };

@@ -1042,14 +1042,16 @@ class Validator {
 Result<std::filesystem::path> FindBagRoot(const std::filesystem::path& dir) {
   std::error_code ec;
   if (fs::is_regular_file(fs::symlink_status(dir / "bagit.txt", ec))) return dir;
-  std::vector<fs::path> entries;
+  std::vector<fs::path> subdirs;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    entries.push_back(it->path());
+    std::error_code st_ec;
+    if (fs::is_directory(fs::symlink_status(it->path(), st_ec))) subdirs.push_back(it->path());
   }
   if (ec) return Status::FromErrno(ec.value(), "list", dir.string());
-  if (entries.size() == 1 && fs::is_directory(fs::symlink_status(entries[0], ec)) &&
-      fs::is_regular_file(fs::symlink_status(entries[0] / "bagit.txt", ec))) {
-    return entries[0];
+  std::error_code st_ec;
+  if (subdirs.size() == 1 &&
+      fs::is_regular_file(fs::symlink_status(subdirs[0] / "bagit.txt", st_ec))) {
+    return subdirs[0];
   }
   return Status::InvalidArgument("no bagit.txt in " + dir.string() +
                                  " nor in a single subdirectory");

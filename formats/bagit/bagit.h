@@ -93,8 +93,8 @@ struct Report {
   std::vector<std::string> tag_files;  // every file outside data/, sorted
 };
 
-// The bag root inside an unpacked directory: `dir` if it holds bagit.txt, else its only entry if
-// that is a directory holding bagit.txt. kInvalidArgument otherwise.
+// The bag root inside an unpacked directory: `dir` if it holds bagit.txt, else its single
+// subdirectory (symlinks are not followed) if that holds bagit.txt. kInvalidArgument otherwise.
 Result<std::filesystem::path> FindBagRoot(const std::filesystem::path& dir);
 
 // Validates the bag whose root is `bag_root`. Reads each payload file at most once, computing

@@ -299,8 +299,9 @@ TEST_F(BagTest, FindBagRootLooksOneLevelDown) {
   Result<fs::path> root = FindBagRoot(tmp_.path());
   ASSERT_OK(root);
   EXPECT_EQ(*root, bag());
-  testing::WriteFile(tmp_ / "stray.txt", "x");
+  fs::create_directory(tmp_ / "second");
   EXPECT_EQ(FindBagRoot(tmp_.path()).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(FindBagRoot(tmp_ / "second").status().code(), Code::kInvalidArgument);
 }
 
 TEST_F(BagTest, ArchivedBagWithSymlinkIsRejectedWithTheExtractionRule) {
