@@ -1213,7 +1213,11 @@ Status WriteBag(const std::filesystem::path& dir, const std::vector<DigestAlgori
     tag_files.push_back(name);
   }
   std::string bag_info;
+  bool has_date = false;
   for (const auto& [label, value] : info) {
+    std::string l = Lower(label);
+    if (l == "payload-oxum") continue;  // always computed here
+    if (l == "bagging-date") has_date = true;
     std::string v = value;
     std::replace(v.begin(), v.end(), '\n', ' ');
     std::replace(v.begin(), v.end(), '\r', ' ');
@@ -1225,7 +1229,7 @@ Status WriteBag(const std::filesystem::path& dir, const std::vector<DigestAlgori
   char date[16];
   std::strftime(date, sizeof(date), "%Y-%m-%d", &tm);
   bag_info += "Payload-Oxum: " + std::to_string(octets) + "." + std::to_string(files.size()) + "\n";
-  bag_info += std::string("Bagging-Date: ") + date + "\n";
+  if (!has_date) bag_info += std::string("Bagging-Date: ") + date + "\n";
   VAULT_RETURN_IF_ERROR(WriteFileDurable(dir / "bag-info.txt", bag_info));
   for (DigestAlgorithm a : algorithms) {
     std::string tm_text;

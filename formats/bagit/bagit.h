@@ -115,9 +115,10 @@ Result<Report> ValidateBagAtPath(const std::filesystem::path& path, const Option
 nlohmann::json ReportToJson(const Report& r);
 
 // Makes `dir` a valid BagIt 1.0 bag whose payload is the files already under dir/data: writes
-// bagit.txt, manifest-<alg>.txt per algorithm, bag-info.txt (the given labels, then
-// Payload-Oxum and Bagging-Date) and tagmanifest-<alg>.txt. Existing tag files of those names
-// are replaced. Refuses (kInvalidArgument) symlinks or special files under data/.
+// bagit.txt, manifest-<alg>.txt per algorithm, bag-info.txt (the given labels, then the computed
+// Payload-Oxum, replacing any given one, and today's Bagging-Date (UTC) unless one is given) and
+// tagmanifest-<alg>.txt. Existing tag files of those names are replaced; manifests of other
+// algorithms are not removed. Refuses (kInvalidArgument) symlinks or special files under data/.
 Status WriteBag(const std::filesystem::path& dir, const std::vector<DigestAlgorithm>& algorithms,
                 const std::vector<std::pair<std::string, std::string>>& info);
 

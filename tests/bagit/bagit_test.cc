@@ -98,6 +98,17 @@ TEST_F(BagTest, WrittenBagValidatesWithEveryAlgorithm) {
   EXPECT_TRUE(j["errors"].empty());
 }
 
+TEST_F(BagTest, WriteBagKeepsGivenDateAndComputesOxum) {
+  testing::WriteFile(bag() / "data/a.txt", "abc");
+  ASSERT_OK(WriteBag(bag(), {DigestAlgorithm::kSha256},
+                     {{"Bagging-Date", "2025-07-01"}, {"Payload-Oxum", "999.9"}}));
+  Report r = Validate();
+  EXPECT_TRUE(r.valid) << Describe(r);
+  std::vector<std::pair<std::string, std::string>> want = {{"Bagging-Date", "2025-07-01"},
+                                                           {"Payload-Oxum", "3.1"}};
+  EXPECT_EQ(r.info, want);
+}
+
 TEST_F(BagTest, DetectsCorruptPayloadAndOxumMismatch) {
   testing::WriteFile(bag() / "data/a.txt", "alpha");
   ASSERT_OK(WriteBag(bag(), {DigestAlgorithm::kSha256}, {}));
