@@ -6,8 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -19,6 +17,8 @@
 #include <optional>
 #include <set>
 #include <string_view>
+
+#include <openssl/evp.h>
 
 #include "vault/base/fs.h"
 #include "vault/base/hex.h"
@@ -33,7 +33,8 @@ namespace {
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
 }
@@ -41,21 +42,26 @@ std::string Lower(std::string_view s) {
 bool IsWs(char c) { return c == ' ' || c == '\t'; }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsWs(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsWs(s.back())) s.remove_suffix(1);
+  while (!s.empty() && IsWs(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && IsWs(s.back()))
+    s.remove_suffix(1);
   return s;
 }
 
 bool IsHex(std::string_view s) {
-  if (s.empty()) return false;
+  if (s.empty())
+    return false;
   for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+      return false;
   }
   return true;
 }
 
 bool IsDigits(std::string_view s) {
-  if (s.empty()) return false;
+  if (s.empty())
+    return false;
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
@@ -72,9 +78,21 @@ std::string PercentDecode(std::string_view s, bool* other_percent) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size()) {
       std::string code = Lower(s.substr(i + 1, 2));
-      if (code == "0a") { out.push_back('\n'); i += 2; continue; }
-      if (code == "0d") { out.push_back('\r'); i += 2; continue; }
-      if (code == "25") { out.push_back('%'); i += 2; continue; }
+      if (code == "0a") {
+        out.push_back('\n');
+        i += 2;
+        continue;
+      }
+      if (code == "0d") {
+        out.push_back('\r');
+        i += 2;
+        continue;
+      }
+      if (code == "25") {
+        out.push_back('%');
+        i += 2;
+        continue;
+      }
       *other_percent = true;
     } else if (s[i] == '%') {
       *other_percent = true;
@@ -87,10 +105,14 @@ std::string PercentDecode(std::string_view s, bool* other_percent) {
 std::string PercentEncode(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '%') out += "%25";
-    else if (c == '\n') out += "%0A";
-    else if (c == '\r') out += "%0D";
-    else out.push_back(c);
+    if (c == '%')
+      out += "%25";
+    else if (c == '\n')
+      out += "%0A";
+    else if (c == '\r')
+      out += "%0D";
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -98,22 +120,31 @@ std::string PercentEncode(std::string_view s) {
 // Rule for a path named in a manifest or fetch.txt (before the "data/" check): returns the
 // reason it could reach outside the bag, or nullopt. CR/LF are legal (percent-encoded) here.
 std::optional<std::string> UnsafePathReason(std::string_view p) {
-  if (p.empty()) return "empty path";
-  if (p.front() == '/') return "absolute path";
-  if (p.front() == '~') return "home-directory shortcut";
-  if (p.find('\0') != std::string_view::npos) return "NUL byte";
-  if (p.find('\\') != std::string_view::npos) return "backslash";
+  if (p.empty())
+    return "empty path";
+  if (p.front() == '/')
+    return "absolute path";
+  if (p.front() == '~')
+    return "home-directory shortcut";
+  if (p.find('\0') != std::string_view::npos)
+    return "NUL byte";
+  if (p.find('\\') != std::string_view::npos)
+    return "backslash";
   if (p.size() >= 2 && p[1] == ':' && std::isalpha(static_cast<unsigned char>(p[0]))) {
     return "drive letter";
   }
-  if (!IsValidUtf8(p)) return "invalid UTF-8";
+  if (!IsValidUtf8(p))
+    return "invalid UTF-8";
   size_t start = 0;
   while (start <= p.size()) {
     size_t end = p.find('/', start);
-    if (end == std::string_view::npos) end = p.size();
+    if (end == std::string_view::npos)
+      end = p.size();
     std::string_view comp = p.substr(start, end - start);
-    if (comp.empty()) return "empty path component";
-    if (comp == "." || comp == "..") return "'" + std::string(comp) + "' component";
+    if (comp.empty())
+      return "empty path component";
+    if (comp == "." || comp == "..")
+      return "'" + std::string(comp) + "' component";
     start = end + 1;
   }
   return std::nullopt;
@@ -124,8 +155,7 @@ bool IsSystemJunk(std::string_view path) {
   std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);
   std::string b = Lower(base);
   return b == ".ds_store" || b == "thumbs.db" || b == "desktop.ini" || b == "ehthumbs.db" ||
-         base.substr(0, 2) == "._" || b == ".spotlight-v100" || b == ".trashes" ||
-         b == "icon\r";
+         base.substr(0, 2) == "._" || b == ".spotlight-v100" || b == ".trashes" || b == "icon\r";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,12 +169,18 @@ struct AlgoInfo {
 };
 
 std::optional<AlgoInfo> LookupAlgo(std::string_view name) {
-  if (name == "md5") return AlgoInfo{"md5", 32, DigestAlgorithm::kMd5, nullptr};
-  if (name == "sha1") return AlgoInfo{"sha1", 40, DigestAlgorithm::kSha1, nullptr};
-  if (name == "sha256") return AlgoInfo{"sha256", 64, DigestAlgorithm::kSha256, nullptr};
-  if (name == "sha512") return AlgoInfo{"sha512", 128, DigestAlgorithm::kSha512, nullptr};
-  if (name == "sha224") return AlgoInfo{"sha224", 56, std::nullopt, "SHA224"};
-  if (name == "sha384") return AlgoInfo{"sha384", 96, std::nullopt, "SHA384"};
+  if (name == "md5")
+    return AlgoInfo{"md5", 32, DigestAlgorithm::kMd5, nullptr};
+  if (name == "sha1")
+    return AlgoInfo{"sha1", 40, DigestAlgorithm::kSha1, nullptr};
+  if (name == "sha256")
+    return AlgoInfo{"sha256", 64, DigestAlgorithm::kSha256, nullptr};
+  if (name == "sha512")
+    return AlgoInfo{"sha512", 128, DigestAlgorithm::kSha512, nullptr};
+  if (name == "sha224")
+    return AlgoInfo{"sha224", 56, std::nullopt, "SHA224"};
+  if (name == "sha384")
+    return AlgoInfo{"sha384", 96, std::nullopt, "SHA384"};
   return std::nullopt;
 }
 
@@ -164,7 +200,8 @@ Result<std::pair<uint64_t, std::map<std::string, std::string>>> HashAll(
   std::vector<std::unique_ptr<EVP_MD, EvpMdFree>> mds;
   for (const std::string& n : names) {
     std::optional<AlgoInfo> a = LookupAlgo(n);
-    if (!a) continue;
+    if (!a)
+      continue;
     if (a->std_algo) {
       std_algos.push_back(*a->std_algo);
       std_names.push_back(n);
@@ -184,29 +221,36 @@ Result<std::pair<uint64_t, std::map<std::string, std::string>>> HashAll(
     mh.emplace(std::move(h));
   }
   ScopedFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd.valid()) return Status::FromErrno(errno, "open", path.string());
+  if (!fd.valid())
+    return Status::FromErrno(errno, "open", path.string());
   std::vector<char> buf(1 << 20);
   uint64_t size = 0;
   for (;;) {
     ssize_t n = ::read(fd.get(), buf.data(), buf.size());
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       return Status::FromErrno(errno, "read", path.string());
     }
-    if (n == 0) break;
+    if (n == 0)
+      break;
     size += static_cast<uint64_t>(n);
-    if (mh) mh->Update(buf.data(), static_cast<size_t>(n));
-    for (auto& [name, ctx] : extra) EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
+    if (mh)
+      mh->Update(buf.data(), static_cast<size_t>(n));
+    for (auto& [name, ctx] : extra)
+      EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
   }
   std::map<std::string, std::string> out;
   if (mh) {
     std::vector<std::string> hex = mh->Finish();
-    for (size_t i = 0; i < hex.size(); ++i) out[std_names[i]] = hex[i];
+    for (size_t i = 0; i < hex.size(); ++i)
+      out[std_names[i]] = hex[i];
   }
   for (auto& [name, ctx] : extra) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    if (EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) return OpenSslStatus("final " + name);
+    if (EVP_DigestFinal_ex(ctx.get(), md, &len) != 1)
+      return OpenSslStatus("final " + name);
     out[name] = HexEncode(md, len);
   }
   return std::make_pair(size, std::move(out));
@@ -228,7 +272,8 @@ class LineReader {
     bool any = false;
     for (;;) {
       if (pos_ == len_) {
-        if (eof_) return any ? Got::kLine : Got::kEof;
+        if (eof_)
+          return any ? Got::kLine : Got::kEof;
         VAULT_ASSIGN_OR_RETURN(len_, src_(buf_.data(), buf_.size()));
         pos_ = 0;
         if (len_ == 0) {
@@ -239,15 +284,18 @@ class LineReader {
       char c = buf_[pos_++];
       if (skip_lf_) {
         skip_lf_ = false;
-        if (c == '\n') continue;
+        if (c == '\n')
+          continue;
       }
-      if (c == '\n') return Got::kLine;
+      if (c == '\n')
+        return Got::kLine;
       if (c == '\r') {
         skip_lf_ = true;
         return Got::kLine;
       }
       any = true;
-      if (line->size() >= max_) return Got::kTooLong;
+      if (line->size() >= max_)
+        return Got::kTooLong;
       line->push_back(c);
     }
   }
@@ -270,7 +318,7 @@ bool IsUtf8Name(std::string_view enc) {
 // The validator.
 
 struct ManifestEntry {
-  std::string path;  // decoded
+  std::string path;    // decoded
   std::string digest;  // lower-case
   uint64_t line = 0;
 };
@@ -289,7 +337,8 @@ class Validator {
 
   Result<Report> Run() {
     VAULT_RETURN_IF_ERROR(Walk("", 0));
-    if (!ReadDeclaration()) return Finish();
+    if (!ReadDeclaration())
+      return Finish();
     if (!dirs_.count("data")) {
       Error("bagit.payload.missing_data_dir", "the payload directory data/ is missing", "data");
     }
@@ -327,18 +376,22 @@ class Validator {
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       names.push_back(it->path().filename().string());
     }
-    if (ec) return Status::FromErrno(ec.value(), "list", dir.string());
+    if (ec)
+      return Status::FromErrno(ec.value(), "list", dir.string());
     std::sort(names.begin(), names.end());
     for (const std::string& n : names) {
       std::string child = rel.empty() ? n : rel + "/" + n;
       struct stat st;
       fs::path p = root_ / child;
-      if (::lstat(p.c_str(), &st) != 0) return Status::FromErrno(errno, "lstat", p.string());
+      if (::lstat(p.c_str(), &st) != 0)
+        return Status::FromErrno(errno, "lstat", p.string());
       if (S_ISLNK(st.st_mode)) {
-        Error("bagit.payload.symlink", "symbolic link in the bag (never followed): " + child, child);
+        Error("bagit.payload.symlink", "symbolic link in the bag (never followed): " + child,
+              child);
       } else if (S_ISDIR(st.st_mode)) {
         dirs_.insert(child);
-        if (depth > 256) return Status::InvalidArgument("directory tree too deep: " + p.string());
+        if (depth > 256)
+          return Status::InvalidArgument("directory tree too deep: " + p.string());
         VAULT_RETURN_IF_ERROR(Walk(child, depth + 1));
       } else if (S_ISREG(st.st_mode)) {
         uint64_t size = static_cast<uint64_t>(st.st_size);
@@ -363,7 +416,8 @@ class Validator {
     for (const auto& [nfc, paths] : nfc_disk_) {
       if (paths.size() > 1) {
         std::string all;
-        for (const auto& p : paths) all += (all.empty() ? "'" : ", '") + p + "'";
+        for (const auto& p : paths)
+          all += (all.empty() ? "'" : ", '") + p + "'";
         Error("bagit.payload.normalization_collision",
               "payload files whose names are equal after Unicode normalisation: " + all,
               paths.front());
@@ -419,7 +473,8 @@ class Validator {
       return std::nullopt;
     }
     out.resize(out.size() - out_left);
-    if (out.rfind("\xEF\xBB\xBF", 0) == 0) out.erase(0, 3);  // BOM of UTF-16/32 input
+    if (out.rfind("\xEF\xBB\xBF", 0) == 0)
+      out.erase(0, 3);  // BOM of UTF-16/32 input
     return out;
   }
 
@@ -443,8 +498,10 @@ class Validator {
           [raw_fd, ps](char* buf, size_t cap) -> Result<size_t> {
             for (;;) {
               ssize_t n = ::read(raw_fd, buf, cap);
-              if (n >= 0) return static_cast<size_t>(n);
-              if (errno != EINTR) return Status::FromErrno(errno, "read", ps);
+              if (n >= 0)
+                return static_cast<size_t>(n);
+              if (errno != EINTR)
+                return Status::FromErrno(errno, "read", ps);
             }
           },
           opt_.max_line_bytes);
@@ -452,7 +509,8 @@ class Validator {
       Status env;
       std::optional<std::string> t = ReadWholeTagFile(rel, false, &env);
       VAULT_RETURN_IF_ERROR(env);
-      if (!t) return false;
+      if (!t)
+        return false;
       text = std::move(*t);
       size_t off = 0;
       reader = std::make_unique<LineReader>(
@@ -468,7 +526,8 @@ class Validator {
     uint64_t no = 0;
     for (;;) {
       VAULT_ASSIGN_OR_RETURN(LineReader::Got got, reader->Next(&line));
-      if (got == LineReader::Got::kEof) break;
+      if (got == LineReader::Got::kEof)
+        break;
       ++no;
       if (got == LineReader::Got::kTooLong) {
         Error("bagit.manifest.line_too_long",
@@ -519,29 +578,35 @@ class Validator {
       if (c == '\r' || c == '\n') {
         lines.push_back(cur);
         cur.clear();
-        if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+        if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')
+          ++i;
       } else {
         cur.push_back(c);
       }
     }
-    if (!cur.empty()) lines.push_back(cur);
-    while (!lines.empty() && lines.back().empty()) lines.pop_back();
+    if (!cur.empty())
+      lines.push_back(cur);
+    while (!lines.empty() && lines.back().empty())
+      lines.pop_back();
     // Exact form first; a lenient reading (whitespace around label or value) is an error too but
     // lets validation go on so that every other issue is reported as well.
     auto field = [&](size_t idx, std::string_view label) -> std::optional<std::string> {
-      if (idx >= lines.size()) return std::nullopt;
+      if (idx >= lines.size())
+        return std::nullopt;
       const std::string& l = lines[idx];
       std::string prefix = std::string(label) + ": ";
       if (l.rfind(prefix, 0) == 0) {
         std::string v = l.substr(prefix.size());
-        if (!v.empty() && !IsWs(v.front()) && !IsWs(v.back())) return v;
+        if (!v.empty() && !IsWs(v.front()) && !IsWs(v.back()))
+          return v;
       }
       size_t colon = l.find(':');
       if (colon == std::string::npos || Trim(std::string_view(l).substr(0, colon)) != label) {
         return std::nullopt;
       }
       std::string v(Trim(std::string_view(l).substr(colon + 1)));
-      if (v.empty()) return std::nullopt;
+      if (v.empty())
+        return std::nullopt;
       Error("bagit.declaration.malformed",
             "bagit.txt line " + std::to_string(idx + 1) + ": expected exactly '" +
                 std::string(label) + ": " + v + "', found '" + l + "' (stray whitespace)",
@@ -599,33 +664,38 @@ class Validator {
 
   Status ReadBagInfo() {
     std::string file = "bag-info.txt";
-    if (!tag_disk_.count(file) && !V10() && version_minor_ < 96 && tag_disk_.count("package-info.txt")) {
+    if (!tag_disk_.count(file) && !V10() && version_minor_ < 96 &&
+        tag_disk_.count("package-info.txt")) {
       file = "package-info.txt";
     }
-    if (!tag_disk_.count(file)) return Status::Ok();
+    if (!tag_disk_.count(file))
+      return Status::Ok();
     Status env;
     std::optional<std::string> text = ReadWholeTagFile(file, IsUtf8Name(encoding_), &env);
     VAULT_RETURN_IF_ERROR(env);
-    if (!text) return Status::Ok();
+    if (!text)
+      return Status::Ok();
     std::vector<std::pair<std::string, std::string>>& info = report_.info;
     uint64_t no = 0;
     size_t start = 0;
     std::string_view t = *text;
     while (start < t.size()) {
       size_t end = t.find_first_of("\r\n", start);
-      if (end == std::string_view::npos) end = t.size();
+      if (end == std::string_view::npos)
+        end = t.size();
       std::string_view line = t.substr(start, end - start);
       start = end + 1;
-      if (end < t.size() && t[end] == '\r' && start < t.size() && t[start] == '\n') ++start;
+      if (end < t.size() && t[end] == '\r' && start < t.size() && t[start] == '\n')
+        ++start;
       ++no;
       std::string where = file + " line " + std::to_string(no);
       if (line.size() > opt_.max_line_bytes) {
-        Error("bagit.manifest.line_too_long", where + ": longer than " +
-                                                  std::to_string(opt_.max_line_bytes) + " bytes",
-              file);
+        Error("bagit.manifest.line_too_long",
+              where + ": longer than " + std::to_string(opt_.max_line_bytes) + " bytes", file);
         break;
       }
-      if (Trim(line).empty()) continue;
+      if (Trim(line).empty())
+        continue;
       if (IsWs(line.front())) {
         if (info.empty()) {
           Error("bagit.baginfo.malformed", where + ": continuation line without a label", file);
@@ -671,81 +741,88 @@ class Validator {
     m->algo = algo;
     std::optional<AlgoInfo> info = LookupAlgo(algo);
     m->supported = info.has_value();
-    VAULT_ASSIGN_OR_RETURN(bool complete, ForEachLine(file, [&](const std::string& raw_line,
-                                                                uint64_t no) {
-      std::string where = file + " line " + std::to_string(no);
-      std::string_view line = raw_line;
-      if (Trim(line).empty()) return;
-      size_t ws = line.find_first_of(" \t");
-      if (ws == std::string_view::npos) {
-        Error("bagit.manifest.malformed_line", where + ": expected 'checksum filepath'", file);
-        return;
-      }
-      std::string_view digest = line.substr(0, ws);
-      std::string_view rest = line.substr(ws);
-      while (!rest.empty() && IsWs(rest.front())) rest.remove_prefix(1);
-      if (rest.empty()) {
-        Error("bagit.manifest.malformed_line", where + ": no file path after the checksum", file);
-        return;
-      }
-      if (!IsHex(digest) || (info && digest.size() != info->hex_len)) {
-        Error("bagit.manifest.malformed_digest",
-              where + ": '" + std::string(digest) + "' is not a " + algo + " hex digest", file);
-        return;
-      }
-      std::string raw_path(rest);
-      if (raw_path.front() == '*') {
-        Warn("bagit.manifest.binary_marker",
-             where + ": md5sum-style '*' before the path (ignored)", file);
-        raw_path.erase(0, 1);
-      }
-      bool other_percent = false;
-      std::string path = PercentDecode(raw_path, &other_percent);
-      if (other_percent && V10()) {
-        Warn("bagit.manifest.unencoded_percent",
-             where + ": '%' not followed by 0A, 0D or 25 (RFC 8493 requires %25)", path);
-      }
-      if (path.rfind("./", 0) == 0) {
-        Warn("bagit.manifest.dot_slash", where + ": path starts with './'", path);
-        while (path.rfind("./", 0) == 0) path.erase(0, 2);
-      }
-      if (std::optional<std::string> why = UnsafePathReason(path)) {
-        Error(payload ? "bagit.manifest.unsafe_path" : "bagit.tagmanifest.unsafe_path",
-              where + ": path '" + path + "' is refused (" + *why + "); it is not opened", path);
-        return;
-      }
-      if (payload && path.rfind("data/", 0) != 0) {
-        Error("bagit.manifest.path_outside_payload",
-              where + ": path '" + path + "' is outside the payload directory data/", path);
-        return;
-      }
-      m->entries.push_back(ManifestEntry{path, Lower(digest), no});
-    }));
+    VAULT_ASSIGN_OR_RETURN(
+        bool complete, ForEachLine(file, [&](const std::string& raw_line, uint64_t no) {
+          std::string where = file + " line " + std::to_string(no);
+          std::string_view line = raw_line;
+          if (Trim(line).empty())
+            return;
+          size_t ws = line.find_first_of(" \t");
+          if (ws == std::string_view::npos) {
+            Error("bagit.manifest.malformed_line", where + ": expected 'checksum filepath'", file);
+            return;
+          }
+          std::string_view digest = line.substr(0, ws);
+          std::string_view rest = line.substr(ws);
+          while (!rest.empty() && IsWs(rest.front()))
+            rest.remove_prefix(1);
+          if (rest.empty()) {
+            Error("bagit.manifest.malformed_line", where + ": no file path after the checksum",
+                  file);
+            return;
+          }
+          if (!IsHex(digest) || (info && digest.size() != info->hex_len)) {
+            Error("bagit.manifest.malformed_digest",
+                  where + ": '" + std::string(digest) + "' is not a " + algo + " hex digest", file);
+            return;
+          }
+          std::string raw_path(rest);
+          if (raw_path.front() == '*') {
+            Warn("bagit.manifest.binary_marker",
+                 where + ": md5sum-style '*' before the path (ignored)", file);
+            raw_path.erase(0, 1);
+          }
+          bool other_percent = false;
+          std::string path = PercentDecode(raw_path, &other_percent);
+          if (other_percent && V10()) {
+            Warn("bagit.manifest.unencoded_percent",
+                 where + ": '%' not followed by 0A, 0D or 25 (RFC 8493 requires %25)", path);
+          }
+          if (path.rfind("./", 0) == 0) {
+            Warn("bagit.manifest.dot_slash", where + ": path starts with './'", path);
+            while (path.rfind("./", 0) == 0)
+              path.erase(0, 2);
+          }
+          if (std::optional<std::string> why = UnsafePathReason(path)) {
+            Error(payload ? "bagit.manifest.unsafe_path" : "bagit.tagmanifest.unsafe_path",
+                  where + ": path '" + path + "' is refused (" + *why + "); it is not opened",
+                  path);
+            return;
+          }
+          if (payload && path.rfind("data/", 0) != 0) {
+            Error("bagit.manifest.path_outside_payload",
+                  where + ": path '" + path + "' is outside the payload directory data/", path);
+            return;
+          }
+          m->entries.push_back(ManifestEntry{path, Lower(digest), no});
+        }));
     (void)complete;
     return Status::Ok();
   }
 
   Status ReadManifests() {
     for (const auto& [file, size] : tag_disk_) {
-      if (file.find('/') != std::string::npos) continue;
+      if (file.find('/') != std::string::npos)
+        continue;
       bool tag = file.rfind("tagmanifest-", 0) == 0;
       bool pay = file.rfind("manifest-", 0) == 0;
-      if ((!tag && !pay) || file.size() < 5 || file.substr(file.size() - 4) != ".txt") continue;
+      if ((!tag && !pay) || file.size() < 5 || file.substr(file.size() - 4) != ".txt")
+        continue;
       std::string algo = file.substr(tag ? 12 : 9, file.size() - 4 - (tag ? 12 : 9));
       Manifest m;
       VAULT_RETURN_IF_ERROR(ParseManifest(file, algo, pay, &m));
       if (!m.supported) {
         Warn("bagit.manifest.unsupported_algorithm",
-             file + ": digest algorithm '" + algo + "' is not supported; its digests are not checked",
+             file + ": digest algorithm '" + algo +
+                 "' is not supported; its digests are not checked",
              file);
       }
       (tag ? tag_manifests_ : manifests_).push_back(std::move(m));
     }
     if (manifests_.empty()) {
       Error("bagit.manifest.missing", "no payload manifest (manifest-<algorithm>.txt)", "");
-    } else if (opt_.check_digests &&
-               std::none_of(manifests_.begin(), manifests_.end(),
-                            [](const Manifest& m) { return m.supported; })) {
+    } else if (opt_.check_digests && std::none_of(manifests_.begin(), manifests_.end(),
+                                                  [](const Manifest& m) { return m.supported; })) {
       Error("bagit.manifest.none_verifiable",
             "no payload manifest uses a supported algorithm; the payload cannot be verified", "");
     }
@@ -753,54 +830,61 @@ class Validator {
   }
 
   Status ReadFetch() {
-    if (!tag_disk_.count("fetch.txt")) return Status::Ok();
-    VAULT_ASSIGN_OR_RETURN(bool complete, ForEachLine("fetch.txt", [&](const std::string& raw,
-                                                                       uint64_t no) {
-      std::string where = "fetch.txt line " + std::to_string(no);
-      std::string_view line = raw;
-      if (Trim(line).empty()) return;
-      size_t a = line.find_first_of(" \t");
-      if (a == std::string_view::npos) {
-        Error("bagit.fetch.malformed", where + ": expected 'url length filepath'", "fetch.txt");
-        return;
-      }
-      std::string_view rest = line.substr(a);
-      while (!rest.empty() && IsWs(rest.front())) rest.remove_prefix(1);
-      size_t b = rest.find_first_of(" \t");
-      if (b == std::string_view::npos) {
-        Error("bagit.fetch.malformed", where + ": expected 'url length filepath'", "fetch.txt");
-        return;
-      }
-      std::string_view length = rest.substr(0, b);
-      rest = rest.substr(b);
-      while (!rest.empty() && IsWs(rest.front())) rest.remove_prefix(1);
-      if ((length != "-" && !IsDigits(length)) || rest.empty()) {
-        Error("bagit.fetch.malformed", where + ": expected 'url length filepath'", "fetch.txt");
-        return;
-      }
-      bool other = false;
-      std::string path = PercentDecode(rest, &other);
-      if (std::optional<std::string> why = UnsafePathReason(path)) {
-        Error("bagit.fetch.unsafe_path",
-              where + ": path '" + path + "' is refused (" + *why + "); it is not opened", path);
-        return;
-      }
-      if (path.rfind("data/", 0) != 0) {
-        Error("bagit.fetch.path_outside_payload",
-              where + ": path '" + path + "' is outside the payload directory data/", path);
-        return;
-      }
-      fetch_[Nfc(path)] = where;
-    }));
+    if (!tag_disk_.count("fetch.txt"))
+      return Status::Ok();
+    VAULT_ASSIGN_OR_RETURN(
+        bool complete, ForEachLine("fetch.txt", [&](const std::string& raw, uint64_t no) {
+          std::string where = "fetch.txt line " + std::to_string(no);
+          std::string_view line = raw;
+          if (Trim(line).empty())
+            return;
+          size_t a = line.find_first_of(" \t");
+          if (a == std::string_view::npos) {
+            Error("bagit.fetch.malformed", where + ": expected 'url length filepath'", "fetch.txt");
+            return;
+          }
+          std::string_view rest = line.substr(a);
+          while (!rest.empty() && IsWs(rest.front()))
+            rest.remove_prefix(1);
+          size_t b = rest.find_first_of(" \t");
+          if (b == std::string_view::npos) {
+            Error("bagit.fetch.malformed", where + ": expected 'url length filepath'", "fetch.txt");
+            return;
+          }
+          std::string_view length = rest.substr(0, b);
+          rest = rest.substr(b);
+          while (!rest.empty() && IsWs(rest.front()))
+            rest.remove_prefix(1);
+          if ((length != "-" && !IsDigits(length)) || rest.empty()) {
+            Error("bagit.fetch.malformed", where + ": expected 'url length filepath'", "fetch.txt");
+            return;
+          }
+          bool other = false;
+          std::string path = PercentDecode(rest, &other);
+          if (std::optional<std::string> why = UnsafePathReason(path)) {
+            Error("bagit.fetch.unsafe_path",
+                  where + ": path '" + path + "' is refused (" + *why + "); it is not opened",
+                  path);
+            return;
+          }
+          if (path.rfind("data/", 0) != 0) {
+            Error("bagit.fetch.path_outside_payload",
+                  where + ": path '" + path + "' is outside the payload directory data/", path);
+            return;
+          }
+          fetch_[Nfc(path)] = where;
+        }));
     (void)complete;
     return Status::Ok();
   }
 
   // Disk path for a manifest path: exact, else the single disk name equal under NFC.
   std::optional<std::string> Resolve(const std::string& path) const {
-    if (payload_disk_.count(path)) return path;
+    if (payload_disk_.count(path))
+      return path;
     auto it = nfc_disk_.find(Nfc(path));
-    if (it != nfc_disk_.end() && it->second.size() == 1) return it->second.front();
+    if (it != nfc_disk_.end() && it->second.size() == 1)
+      return it->second.front();
     return std::nullopt;
   }
 
@@ -847,7 +931,8 @@ class Validator {
           a.first_where = where;
         }
         a.in_manifests.insert(m.file);
-        if (m.supported) a.digests[m.algo] = e.digest;
+        if (m.supported)
+          a.digests[m.algo] = e.digest;
       }
     }
     // Every manifest lists every payload entry.
@@ -863,7 +948,8 @@ class Validator {
     // Case-insensitive index of entries that exist on disk (bags made on case-insensitive file
     // systems list "a.txt" and "A.txt" for one file).
     std::map<std::string, std::vector<const Agg*>> by_fold;
-    for (const auto& [key, a] : agg) by_fold[Lower(key)].push_back(&a);
+    for (const auto& [key, a] : agg)
+      by_fold[Lower(key)].push_back(&a);
 
     std::set<std::string> listed_disk;
     std::map<std::string, std::set<std::string>> need;  // disk path -> algorithms
@@ -873,7 +959,8 @@ class Validator {
       if (!disk) {
         bool case_dup = false;
         for (const Agg* other : by_fold[Lower(key)]) {
-          if (other != &a && Resolve(other->path) && other->digests == a.digests) case_dup = true;
+          if (other != &a && Resolve(other->path) && other->digests == a.digests)
+            case_dup = true;
         }
         if (case_dup) {
           Warn("bagit.manifest.case_duplicate",
@@ -907,7 +994,8 @@ class Validator {
              "payload contains the operating-system file '" + a.path + "'", a.path);
       }
       listed_disk.insert(*disk);
-      for (const auto& [algo, d] : a.digests) need[*disk].insert(algo);
+      for (const auto& [algo, d] : a.digests)
+        need[*disk].insert(algo);
       present.emplace_back(&a, *disk);
     }
     for (const auto& [path, size] : payload_disk_) {
@@ -963,7 +1051,8 @@ class Validator {
 
   void CheckOxum() {
     for (const auto& [label, value] : report_.info) {
-      if (Lower(label) != "payload-oxum") continue;
+      if (Lower(label) != "payload-oxum")
+        continue;
       size_t dot = value.find('.');
       if (dot == std::string::npos || !IsDigits(value.substr(0, dot)) ||
           !IsDigits(value.substr(dot + 1)) || value.size() > 40) {
@@ -975,9 +1064,11 @@ class Validator {
       uint64_t octets = std::stoull(value.substr(0, dot));
       uint64_t count = std::stoull(value.substr(dot + 1));
       uint64_t actual_octets = 0;
-      for (const auto& [p, s] : payload_disk_) actual_octets += s;
+      for (const auto& [p, s] : payload_disk_)
+        actual_octets += s;
       uint64_t actual_count = payload_disk_.size();
-      if (octets == actual_octets && count == actual_count) continue;
+      if (octets == actual_octets && count == actual_count)
+        continue;
       std::string msg = "bag-info.txt: Payload-Oxum is " + value + " but the payload has " +
                         std::to_string(actual_octets) + " bytes in " +
                         std::to_string(actual_count) + " files";
@@ -997,8 +1088,7 @@ class Validator {
       for (const ManifestEntry& e : m.entries) {
         std::string where = m.file + " line " + std::to_string(e.line);
         if (!seen.insert(e.path).second) {
-          Warn("bagit.manifest.duplicate_entry", where + ": '" + e.path + "' listed again",
-               e.path);
+          Warn("bagit.manifest.duplicate_entry", where + ": '" + e.path + "' listed again", e.path);
           continue;
         }
         bool exists = tag_disk_.count(e.path) || payload_disk_.count(e.path);
@@ -1007,7 +1097,8 @@ class Validator {
                 where + ": '" + e.path + "' is listed but not present", e.path);
           continue;
         }
-        if (!m.supported || !opt_.check_digests) continue;
+        if (!m.supported || !opt_.check_digests)
+          continue;
         VAULT_ASSIGN_OR_RETURN(auto hashed, HashAll(root_ / e.path, {m.algo}));
         const std::string& got = hashed.second[m.algo];
         if (got != e.digest) {
@@ -1029,8 +1120,8 @@ class Validator {
   int version_major_ = 1;
   int version_minor_ = 0;
   std::set<std::string> dirs_;
-  std::map<std::string, uint64_t> payload_disk_;  // "data/..." -> size
-  std::map<std::string, uint64_t> tag_disk_;      // other files -> size
+  std::map<std::string, uint64_t> payload_disk_;              // "data/..." -> size
+  std::map<std::string, uint64_t> tag_disk_;                  // other files -> size
   std::map<std::string, std::vector<std::string>> nfc_disk_;  // NFC -> disk payload paths
   std::vector<Manifest> manifests_, tag_manifests_;
   std::map<std::string, std::string> fetch_;  // NFC path -> "fetch.txt line N"
@@ -1041,13 +1132,16 @@ class Validator {
 
 Result<std::filesystem::path> FindBagRoot(const std::filesystem::path& dir) {
   std::error_code ec;
-  if (fs::is_regular_file(fs::symlink_status(dir / "bagit.txt", ec))) return dir;
+  if (fs::is_regular_file(fs::symlink_status(dir / "bagit.txt", ec)))
+    return dir;
   std::vector<fs::path> subdirs;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code st_ec;
-    if (fs::is_directory(fs::symlink_status(it->path(), st_ec))) subdirs.push_back(it->path());
+    if (fs::is_directory(fs::symlink_status(it->path(), st_ec)))
+      subdirs.push_back(it->path());
   }
-  if (ec) return Status::FromErrno(ec.value(), "list", dir.string());
+  if (ec)
+    return Status::FromErrno(ec.value(), "list", dir.string());
   std::error_code st_ec;
   if (subdirs.size() == 1 &&
       fs::is_regular_file(fs::symlink_status(subdirs[0] / "bagit.txt", st_ec))) {
@@ -1060,8 +1154,10 @@ Result<std::filesystem::path> FindBagRoot(const std::filesystem::path& dir) {
 Result<Report> ValidateBag(const std::filesystem::path& bag_root, const Options& options,
                            const std::map<std::string, std::string>* precomputed_sha256) {
   struct stat st;
-  if (::stat(bag_root.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", bag_root.string());
-  if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument("not a directory: " + bag_root.string());
+  if (::stat(bag_root.c_str(), &st) != 0)
+    return Status::FromErrno(errno, "stat", bag_root.string());
+  if (!S_ISDIR(st.st_mode))
+    return Status::InvalidArgument("not a directory: " + bag_root.string());
   Validator v(bag_root, options, precomputed_sha256);
   return v.Run();
 }
@@ -1069,7 +1165,8 @@ Result<Report> ValidateBag(const std::filesystem::path& bag_root, const Options&
 Result<Report> ValidateBagAtPath(const std::filesystem::path& path, const Options& options,
                                  const archive::ExtractLimits& limits) {
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", path.string());
+  if (::stat(path.c_str(), &st) != 0)
+    return Status::FromErrno(errno, "stat", path.string());
   auto single_error = [](std::string code, std::string msg, std::string p) {
     Report r;
     r.errors.push_back(Issue{std::move(code), std::move(msg), std::move(p)});
@@ -1078,7 +1175,8 @@ Result<Report> ValidateBagAtPath(const std::filesystem::path& path, const Option
   if (S_ISDIR(st.st_mode)) {
     Result<fs::path> root = FindBagRoot(path);
     if (!root.ok()) {
-      if (root.status().code() != Code::kInvalidArgument) return std::move(root).status();
+      if (root.status().code() != Code::kInvalidArgument)
+        return std::move(root).status();
       return single_error("bagit.package.no_bag_root", std::string(root.status().message()), "");
     }
     return ValidateBag(*root, options);
@@ -1089,7 +1187,8 @@ Result<Report> ValidateBagAtPath(const std::filesystem::path& path, const Option
   }
   const char* tmp = std::getenv("TMPDIR");
   std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/vault-bag-XXXXXX";
-  if (::mkdtemp(tmpl.data()) == nullptr) return Status::FromErrno(errno, "mkdtemp", tmpl);
+  if (::mkdtemp(tmpl.data()) == nullptr)
+    return Status::FromErrno(errno, "mkdtemp", tmpl);
   fs::path work = tmpl;
   struct Cleanup {
     fs::path p;
@@ -1105,15 +1204,17 @@ Result<Report> ValidateBagAtPath(const std::filesystem::path& path, const Option
   Result<fs::path> root = FindBagRoot(work);
   if (!root.ok()) {
     return single_error("bagit.package.no_bag_root",
-                        path.filename().string() + ": no bagit.txt at the top of the archive or "
-                                                   "in its single top-level directory",
+                        path.filename().string() +
+                            ": no bagit.txt at the top of the archive or "
+                            "in its single top-level directory",
                         "");
   }
   std::string prefix = fs::relative(*root, work).string();
   prefix = (prefix == "." || prefix.empty()) ? "" : prefix + "/";
   std::map<std::string, std::string> pre;
   for (const archive::ExtractedFile& f : out.files) {
-    if (f.path.rfind(prefix, 0) == 0) pre[f.path.substr(prefix.size())] = f.sha256;
+    if (f.path.rfind(prefix, 0) == 0)
+      pre[f.path.substr(prefix.size())] = f.sha256;
   }
   return ValidateBag(*root, options, &pre);
 }
@@ -1122,7 +1223,8 @@ namespace {
 
 // Names come from hostile packages: escape invalid UTF-8 so that JSON output never throws.
 std::string SafeUtf8(const std::string& s) {
-  if (IsValidUtf8(s)) return s;
+  if (IsValidUtf8(s))
+    return s;
   std::string out;
   for (unsigned char c : s) {
     if (c < 0x80) {
@@ -1147,16 +1249,14 @@ nlohmann::json ReportToJson(const Report& r) {
   uint64_t bytes = 0;
   uint64_t files = 0;
   for (const PayloadEntry& p : r.payload) {
-    if (p.disk_path.empty()) continue;
+    if (p.disk_path.empty())
+      continue;
     bytes += p.size;
     ++files;
   }
-  nlohmann::json j = {{"valid", r.valid},
-                      {"errors", issues(r.errors)},
-                      {"warnings", issues(r.warnings)},
-                      {"version", r.version},
-                      {"payload_files", files},
-                      {"payload_bytes", bytes}};
+  nlohmann::json j = {
+      {"valid", r.valid},     {"errors", issues(r.errors)}, {"warnings", issues(r.warnings)},
+      {"version", r.version}, {"payload_files", files},     {"payload_bytes", bytes}};
   return j;
 }
 
@@ -1169,13 +1269,15 @@ Status ListPayload(const fs::path& root, const std::string& rel, std::vector<std
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     names.push_back(it->path().filename().string());
   }
-  if (ec) return Status::FromErrno(ec.value(), "list", dir.string());
+  if (ec)
+    return Status::FromErrno(ec.value(), "list", dir.string());
   std::sort(names.begin(), names.end());
   for (const std::string& n : names) {
     std::string child = rel + "/" + n;
     struct stat st;
     fs::path p = root / child;
-    if (::lstat(p.c_str(), &st) != 0) return Status::FromErrno(errno, "lstat", p.string());
+    if (::lstat(p.c_str(), &st) != 0)
+      return Status::FromErrno(errno, "lstat", p.string());
     if (S_ISDIR(st.st_mode)) {
       VAULT_RETURN_IF_ERROR(ListPayload(root, child, out));
     } else if (S_ISREG(st.st_mode)) {
@@ -1191,7 +1293,8 @@ Status ListPayload(const fs::path& root, const std::string& rel, std::vector<std
 
 Status WriteBag(const std::filesystem::path& dir, const std::vector<DigestAlgorithm>& algorithms,
                 const std::vector<std::pair<std::string, std::string>>& info) {
-  if (algorithms.empty()) return Status::InvalidArgument("WriteBag: no digest algorithm");
+  if (algorithms.empty())
+    return Status::InvalidArgument("WriteBag: no digest algorithm");
   std::vector<std::string> files;
   VAULT_RETURN_IF_ERROR(CreateDirsDurable(dir / "data"));
   VAULT_RETURN_IF_ERROR(ListPayload(dir, "data", &files));
@@ -1204,8 +1307,8 @@ Status WriteBag(const std::filesystem::path& dir, const std::vector<DigestAlgori
       manifests[i] += d.hex[i] + "  " + PercentEncode(f) + "\n";
     }
   }
-  VAULT_RETURN_IF_ERROR(WriteFileDurable(dir / "bagit.txt",
-                                         "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"));
+  VAULT_RETURN_IF_ERROR(WriteFileDurable(
+      dir / "bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"));
   std::vector<std::string> tag_files = {"bagit.txt", "bag-info.txt"};
   for (size_t i = 0; i < algorithms.size(); ++i) {
     std::string name = "manifest-" + std::string(DigestName(algorithms[i])) + ".txt";
@@ -1216,8 +1319,10 @@ Status WriteBag(const std::filesystem::path& dir, const std::vector<DigestAlgori
   bool has_date = false;
   for (const auto& [label, value] : info) {
     std::string l = Lower(label);
-    if (l == "payload-oxum") continue;  // always computed here
-    if (l == "bagging-date") has_date = true;
+    if (l == "payload-oxum")
+      continue;  // always computed here
+    if (l == "bagging-date")
+      has_date = true;
     std::string v = value;
     std::replace(v.begin(), v.end(), '\n', ' ');
     std::replace(v.begin(), v.end(), '\r', ' ');
@@ -1229,7 +1334,8 @@ Status WriteBag(const std::filesystem::path& dir, const std::vector<DigestAlgori
   char date[16];
   std::strftime(date, sizeof(date), "%Y-%m-%d", &tm);
   bag_info += "Payload-Oxum: " + std::to_string(octets) + "." + std::to_string(files.size()) + "\n";
-  if (!has_date) bag_info += std::string("Bagging-Date: ") + date + "\n";
+  if (!has_date)
+    bag_info += std::string("Bagging-Date: ") + date + "\n";
   VAULT_RETURN_IF_ERROR(WriteFileDurable(dir / "bag-info.txt", bag_info));
   for (DigestAlgorithm a : algorithms) {
     std::string tm_text;

@@ -25,7 +25,8 @@
 //                  normalisation (so NFD names on disk match NFC manifests and vice versa); two
 //                  disk names that collide after normalisation are an error. Names differing only
 //                  in case with equal digests, of which one exists (bag made on a case-insensitive
-//                  file system), and missing OS junk files (.DS_Store, Thumbs.db, ._*) are warnings.
+//                  file system), and missing OS junk files (.DS_Store, Thumbs.db, ._*) are
+//                  warnings.
 //   tag manifests  tagmanifest-<alg>.txt entries exist and match.
 //   bag-info.txt   label: value pairs with continuation lines; Payload-Oxum matches the payload.
 //   fetch.txt      parsed and its paths checked like manifest paths; nothing is ever fetched: an
@@ -50,11 +51,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "formats/archive/extract.h"
 #include "vault/base/status.h"
@@ -87,10 +87,10 @@ struct PayloadEntry {
 struct Report {
   bool valid = false;  // no errors
   std::vector<Issue> errors, warnings;
-  std::string version;  // "1.0", "0.97", ...
+  std::string version;                                    // "1.0", "0.97", ...
   std::vector<std::pair<std::string, std::string>> info;  // bag-info.txt pairs in file order
-  std::vector<PayloadEntry> payload;                       // sorted by path
-  std::vector<std::string> tag_files;  // every file outside data/, sorted
+  std::vector<PayloadEntry> payload;                      // sorted by path
+  std::vector<std::string> tag_files;                     // every file outside data/, sorted
 };
 
 // The bag root inside an unpacked directory: `dir` if it holds bagit.txt, else its single

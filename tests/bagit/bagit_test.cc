@@ -1,8 +1,6 @@
 // Unit tests of the BagIt validator and writer on bags built in temp dirs.
 #include "formats/bagit/bagit.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -10,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <gtest/gtest.h>
 
 #include "tests/testing/test_util.h"
@@ -27,15 +27,18 @@ bool HasIssue(const std::vector<Issue>& v, const std::string& code) {
 
 const Issue* FindIssue(const std::vector<Issue>& v, const std::string& code) {
   for (const Issue& i : v) {
-    if (i.code == code) return &i;
+    if (i.code == code)
+      return &i;
   }
   return nullptr;
 }
 
 std::string Describe(const Report& r) {
   std::string s = r.valid ? "valid" : "invalid";
-  for (const Issue& i : r.errors) s += "\n  E " + i.code + ": " + i.message;
-  for (const Issue& i : r.warnings) s += "\n  W " + i.code + ": " + i.message;
+  for (const Issue& i : r.errors)
+    s += "\n  E " + i.code + ": " + i.message;
+  for (const Issue& i : r.warnings)
+    s += "\n  W " + i.code + ": " + i.message;
   return s;
 }
 
@@ -55,9 +58,11 @@ class BagTest : public ::testing::Test {
                const std::vector<std::pair<std::string, std::string>>& disk) {
     testing::WriteFile(bag() / "bagit.txt", kDeclaration);
     std::string manifest;
-    for (const auto& [name, content] : listed) manifest += Sha256Hex(content) + "  " + name + "\n";
+    for (const auto& [name, content] : listed)
+      manifest += Sha256Hex(content) + "  " + name + "\n";
     testing::WriteFile(bag() / "manifest-sha256.txt", manifest);
-    for (const auto& [name, content] : disk) testing::WriteFile(bag() / name, content);
+    for (const auto& [name, content] : disk)
+      testing::WriteFile(bag() / name, content);
   }
   testing::TempDir tmp_;
 };
@@ -142,7 +147,8 @@ TEST_F(BagTest, EndlessManifestLineIsRejectedWithBoundedMemory) {
     int fd = ::open((bag() / "manifest-sha256.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ASSERT_GE(fd, 0);
     std::string chunk(1 << 20, 'a');
-    for (int i = 0; i < 32; ++i) ASSERT_EQ(::write(fd, chunk.data(), chunk.size()), 1 << 20);
+    for (int i = 0; i < 32; ++i)
+      ASSERT_EQ(::write(fd, chunk.data(), chunk.size()), 1 << 20);
     ::close(fd);
   }
   Report r = Validate();
@@ -169,10 +175,12 @@ TEST_F(BagTest, TraversalInManifestIsRefused) {
   Report r = Validate();
   EXPECT_FALSE(r.valid);
   int unsafe = 0;
-  for (const Issue& i : r.errors) unsafe += i.code == "bagit.manifest.unsafe_path";
+  for (const Issue& i : r.errors)
+    unsafe += i.code == "bagit.manifest.unsafe_path";
   EXPECT_EQ(unsafe, 2) << Describe(r);
   // The entries were dropped, so nothing about the outside file can be reported.
-  for (const auto& p : r.payload) EXPECT_EQ(p.path.find(".."), std::string::npos);
+  for (const auto& p : r.payload)
+    EXPECT_EQ(p.path.find(".."), std::string::npos);
 }
 
 TEST_F(BagTest, NormalisationCollisionOnDiskIsRejected) {
@@ -348,8 +356,9 @@ TEST_F(BagTest, NotABag) {
   ASSERT_OK(r);
   EXPECT_FALSE(r->valid);
   EXPECT_EQ(r->errors[0].code, "bagit.package.unrecognized");
-  EXPECT_EQ(ValidateBagAtPath(tmp_ / "missing", Options{}, archive::ExtractLimits{}).status().code(),
-            Code::kNotFound);
+  EXPECT_EQ(
+      ValidateBagAtPath(tmp_ / "missing", Options{}, archive::ExtractLimits{}).status().code(),
+      Code::kNotFound);
 }
 
 }  // namespace

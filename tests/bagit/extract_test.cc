@@ -1,8 +1,8 @@
 // Hostile-package tests for formats/archive: every archive is built here with libarchive's write
 // API, extracted into dest/ inside a temp dir, and the test checks the rule reported and that
 // nothing appeared outside dest/.
-#include <archive.h>
-#include <archive_entry.h>
+#include "formats/archive/extract.h"
+
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -11,9 +11,10 @@
 #include <string>
 #include <vector>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <gtest/gtest.h>
 
-#include "formats/archive/extract.h"
 #include "tests/testing/test_util.h"
 #include "vault/base/unicode.h"
 #include "vault/clib/crypto.h"
@@ -26,13 +27,17 @@ namespace fs = std::filesystem;
 struct Entry {
   Entry(std::string n, unsigned t = AE_IFREG, std::string c = "", std::string l = "",
         std::string h = "", uint64_t z = 0)
-      : name(std::move(n)), type(t), content(std::move(c)), link(std::move(l)),
-        hardlink(std::move(h)), zero_bytes(z) {}
+      : name(std::move(n)),
+        type(t),
+        content(std::move(c)),
+        link(std::move(l)),
+        hardlink(std::move(h)),
+        zero_bytes(z) {}
   std::string name;
   unsigned type = AE_IFREG;
   std::string content;
-  std::string link;        // symlink target
-  std::string hardlink;    // hardlink target
+  std::string link;         // symlink target
+  std::string hardlink;     // hardlink target
   uint64_t zero_bytes = 0;  // instead of content: this many zero bytes, streamed
 };
 
@@ -44,7 +49,8 @@ void WriteArchive(const fs::path& out, Fmt fmt, const std::vector<Entry>& entrie
     archive_write_set_format_zip(a);
   } else {
     archive_write_set_format_gnutar(a);
-    if (fmt == Fmt::kTarGz) archive_write_add_filter_gzip(a);
+    if (fmt == Fmt::kTarGz)
+      archive_write_add_filter_gzip(a);
   }
   ASSERT_EQ(archive_write_open_filename(a, out.c_str()), ARCHIVE_OK) << archive_error_string(a);
   for (const Entry& e : entries) {
@@ -52,9 +58,12 @@ void WriteArchive(const fs::path& out, Fmt fmt, const std::vector<Entry>& entrie
     archive_entry_copy_pathname(ae, e.name.c_str());
     archive_entry_set_filetype(ae, e.type);
     archive_entry_set_perm(ae, e.type == AE_IFDIR ? 0755 : 0644);
-    if (!e.link.empty()) archive_entry_copy_symlink(ae, e.link.c_str());
-    if (!e.hardlink.empty()) archive_entry_copy_hardlink(ae, e.hardlink.c_str());
-    if (e.type == AE_IFCHR) archive_entry_set_rdev(ae, makedev(1, 3));
+    if (!e.link.empty())
+      archive_entry_copy_symlink(ae, e.link.c_str());
+    if (!e.hardlink.empty())
+      archive_entry_copy_hardlink(ae, e.hardlink.c_str());
+    if (e.type == AE_IFCHR)
+      archive_entry_set_rdev(ae, makedev(1, 3));
     uint64_t size = e.type == AE_IFREG && e.hardlink.empty()
                         ? (e.zero_bytes ? e.zero_bytes : e.content.size())
                         : 0;
@@ -89,7 +98,8 @@ std::set<std::string> ListAll(const fs::path& dir) {
 uint64_t BytesUnder(const fs::path& dir) {
   uint64_t n = 0;
   for (auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) n += e.file_size();
+    if (e.is_regular_file())
+      n += e.file_size();
   }
   return n;
 }
@@ -121,7 +131,8 @@ class ExtractTest : public ::testing::Test {
 
 TEST_F(ExtractTest, ExtractsFilesAndDirectoriesWithDigests) {
   WriteArchive(arc(), Fmt::kTarGz,
-               {{"./bag/", AE_IFDIR}, {"./bag/data/a.txt", AE_IFREG, "hello"},
+               {{"./bag/", AE_IFDIR},
+                {"./bag/data/a.txt", AE_IFREG, "hello"},
                 {"bag/data/sub/b.bin", AE_IFREG, std::string("x\0y", 3)}});
   EXPECT_TRUE(LooksLikeArchive(arc()));
   Result<ExtractOutcome> r = ExtractArchive(arc(), dest(), ExtractLimits{}, true);
@@ -225,8 +236,7 @@ TEST_F(ExtractTest, RejectsTooLongPath) {
 TEST_F(ExtractTest, EnforcesFileCountAndTotalBytes) {
   ExtractLimits limits;
   limits.max_files = 2;
-  ExpectRejected(Fmt::kGnuTar,
-                 {{"a", AE_IFREG, "1"}, {"b", AE_IFREG, "2"}, {"c", AE_IFREG, "3"}},
+  ExpectRejected(Fmt::kGnuTar, {{"a", AE_IFREG, "1"}, {"b", AE_IFREG, "2"}, {"c", AE_IFREG, "3"}},
                  "archive.file_count", limits);
   fs::remove_all(dest());
   fs::create_directory(dest());
@@ -334,7 +344,8 @@ TEST_F(CopyTreeTest, RefusesFifo) {
 
 TEST_F(CopyTreeTest, AppliesFileCountLimit) {
   fs::path src = tmp_ / "src";
-  for (int i = 0; i < 5; ++i) testing::WriteFile(src / ("f" + std::to_string(i)), "x");
+  for (int i = 0; i < 5; ++i)
+    testing::WriteFile(src / ("f" + std::to_string(i)), "x");
   ExtractLimits limits;
   limits.max_files = 3;
   Result<ExtractOutcome> r = CopyTree(src, dest(), limits, false);

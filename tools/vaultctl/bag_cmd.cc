@@ -3,9 +3,8 @@
 // 1 invalid, 3 cannot read PATH.
 #include <iostream>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "formats/bagit/bagit.h"
 #include "tools/vaultctl/commands.h"
@@ -51,9 +50,8 @@ int RunValidate(const BagValidateArgs& a) {
     PrintIssues("ERROR", r->errors);
     PrintIssues("WARN ", r->warnings);
     std::cout << a.path << ": " << (r->valid ? "valid" : "INVALID") << " BagIt "
-              << (r->version.empty() ? "?" : r->version) << " (" << r->errors.size()
-              << " errors, " << r->warnings.size() << " warnings, " << r->payload.size()
-              << " payload files)\n";
+              << (r->version.empty() ? "?" : r->version) << " (" << r->errors.size() << " errors, "
+              << r->warnings.size() << " warnings, " << r->payload.size() << " payload files)\n";
   }
   return r->valid ? kExitOk : kExitNegative;
 }
@@ -64,9 +62,9 @@ void AddBagCommands(CLI::App& app, Context& ctx) {
   CLI::App* bag = app.add_subcommand("bag", "BagIt packages (offline)");
   bag->require_subcommand(1);
   auto args = std::make_shared<BagValidateArgs>();
-  CLI::App* validate = bag->add_subcommand(
-      "validate",
-      "validate a BagIt bag (directory, zip, tar or tar.gz); exit 0 valid, 1 invalid, 3 unreadable");
+  CLI::App* validate = bag->add_subcommand("validate",
+                                           "validate a BagIt bag (directory, zip, tar or tar.gz); "
+                                           "exit 0 valid, 1 invalid, 3 unreadable");
   validate->add_option("PATH", args->path, "bag directory or archive")->required();
   validate->add_flag("--json", args->json, "print the report as one JSON document");
   validate->add_flag("--no-digests", args->no_digests, "check structure only, skip hashing");
