@@ -169,7 +169,12 @@ Status OcflStore::Initialise() {
   };
   // Only a previous, interrupted initialisation may have left something behind.
   std::string foreign;
+  std::vector<std::string> temps;
   VAULT_RETURN_IF_ERROR(tier_.List("", [&](std::string_view key, const tiers::ObjectInfo&) {
+    if (tier_.IsTemporaryKey(key)) {
+      temps.emplace_back(key);
+      return true;
+    }
     if (files.count(std::string(key)) == 0) {
       foreign = std::string(key);
       return false;
@@ -181,6 +186,7 @@ Status OcflStore::Initialise() {
                                       " is not empty and not an OCFL storage root (found '" +
                                       foreign + "')");
   }
+  for (const std::string& key : temps) VAULT_RETURN_IF_ERROR(tier_.Remove(key));
   for (const auto& [key, content] : files) {
     auto existing = tier_.ReadAll(key, kMaxSmallFile);
     if (existing.ok()) {

@@ -460,6 +460,12 @@ std::optional<fs::path> LocalTier::LocalPath(std::string_view key) const {
   return *std::move(p);
 }
 
+bool LocalTier::IsTemporaryKey(std::string_view key) const {
+  size_t slash = key.rfind('/');
+  std::string_view last = slash == std::string_view::npos ? key : key.substr(slash + 1);
+  return last.starts_with(kTempPrefix);
+}
+
 Result<std::unique_ptr<Tier>> OpenLocalTier(std::string name, const fs::path& root) {
   if (root.empty()) return Status::InvalidArgument("local tier " + name + ": empty root path");
   std::error_code ec;

@@ -59,6 +59,7 @@ class LocalTier final : public Tier {
   // Seal("") seals everything below the root but not the root directory itself.
   Status Seal(std::string_view prefix) override;
   std::optional<std::filesystem::path> LocalPath(std::string_view key) const override;
+  bool IsTemporaryKey(std::string_view key) const override;
 
   const std::filesystem::path& root() const { return root_; }
 

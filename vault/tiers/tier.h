@@ -104,6 +104,10 @@ class Tier {
   // into a sealed object will need an Unseal step that does not exist yet.
   virtual Status Seal(std::string_view prefix) = 0;
 
+  // True for keys that are leftovers of an interrupted Put (local: ".vault-tmp-*" files) and
+  // never a key anyone put. Recovery code may remove them. Default: none exist.
+  virtual bool IsTemporaryKey(std::string_view /*key*/) const { return false; }
+
   // Local tiers: the file that holds `key` (whether or not it exists); others nullopt. Also
   // nullopt for a bad key. Lets hashing read files directly (posix_fadvise, drop cache).
   virtual std::optional<std::filesystem::path> LocalPath(std::string_view key) const = 0;

@@ -1,0 +1,129 @@
+// Crash safety of OcflStore::Open + CreateObject: the test re-runs its own binary with
+// VAULT_CRASH_AT=N (vault/base/fs.h), which SIGKILLs the child at the N-th crash point, for every
+// N until the child finishes. After each crash the parent re-opens the tier and checks that
+// recovery leaves either the complete, verifiable object or nothing: never half of it.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "formats/ocfl/validator.h"
+#include "tests/testing/test_util.h"
+#include "vault/clib/crypto.h"
+#include "vault/store/ocfl_store.h"
+#include "vault/tiers/tier.h"
+
+namespace vault::store {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kId = "urn:uuid:crash-test-object";
+
+// Run only as the child (the parent sets VAULT_STORE_CRASH_DIR): opens the tier in that
+// directory, initialises the storage root and stores one object.
+TEST(OcflStoreCrashTest, DISABLED_ChildCreatesObject) {
+  const char* dir = std::getenv("VAULT_STORE_CRASH_DIR");
+  if (dir == nullptr) GTEST_SKIP() << "child half of CrashAtEveryPointLeavesAllOrNothing";
+  fs::path base(dir);
+  auto tier = tiers::OpenLocalTier("primary", base / "tier");
+  ASSERT_OK(tier);
+  auto store = OcflStore::Open(**tier);
+  ASSERT_OK(store);
+  CreateRequest req;
+  req.id = kId;
+  req.created = "2026-11-23T10:00:00Z";
+  for (const std::string name : {"a.txt", "Tài liệu/b.txt", "c/d/e.txt"}) {
+    fs::path staged = base / "staging" / std::to_string(req.files.size());
+    ::vault::testing::WriteFile(staged, "content of " + name);
+    req.files.push_back(NewFile{name, staged, ("content of " + name).size(),
+                                Sha256Hex("content of " + name)});
+  }
+  ASSERT_OK((*store)->CreateObject(req));
+}
+
+TEST(OcflStoreCrashTest, CrashAtEveryPointLeavesAllOrNothing) {
+  const fs::path self = fs::read_symlink("/proc/self/exe");
+  int crashes = 0;
+  bool finished = false;
+  for (int n = 1; n <= 300 && !finished; ++n) {
+    SCOPED_TRACE("VAULT_CRASH_AT=" + std::to_string(n));
+    ::vault::testing::TempDir dir;
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::setenv("VAULT_CRASH_AT", std::to_string(n).c_str(), 1);
+      ::setenv("VAULT_STORE_CRASH_DIR", dir.path().c_str(), 1);
+      std::string out = (dir.path() / "child.log").string();
+      int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) {
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+      }
+      ::execl(self.c_str(), self.c_str(), "--gtest_also_run_disabled_tests",
+              "--gtest_filter=OcflStoreCrashTest.DISABLED_ChildCreatesObject",
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    if (WIFEXITED(status)) {
+      ASSERT_EQ(WEXITSTATUS(status), 0) << ::vault::testing::ReadFile(dir / "child.log");
+      finished = true;  // fewer than n crash points: the write completed
+    } else {
+      ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+      ++crashes;
+    }
+
+    // Restart: open (resumes an interrupted initialisation), recover, check.
+    auto tier = tiers::OpenLocalTier("primary", dir / "tier");
+    ASSERT_OK(tier);
+    auto store = OcflStore::Open(**tier);
+    ASSERT_OK(store);
+    std::vector<std::string> incomplete;
+    ASSERT_OK((*store)->ListIncomplete([&](const std::string& p) {
+      incomplete.push_back(p);
+      return true;
+    }));
+    for (const auto& p : incomplete) ASSERT_OK((*store)->RemoveIncomplete(p));
+    auto exists = (*store)->Exists(kId);
+    ASSERT_OK(exists);
+    if (finished) {
+      EXPECT_TRUE(*exists);
+    }
+    if (*exists) {
+      auto findings = (*store)->VerifyObject(kId, true);
+      ASSERT_OK(findings);
+      EXPECT_TRUE(findings->empty()) << "a visible object is complete";
+      EXPECT_TRUE(incomplete.empty());
+    }
+    // Either way the storage root is valid OCFL and holds exactly what is visible.
+    auto report = ocfl::ValidateStorageRoot(dir / "tier");
+    ASSERT_OK(report);
+    EXPECT_TRUE(report->valid) << (report->errors.empty() ? "" : report->errors[0].code + " " +
+                                                                     report->errors[0].path);
+    EXPECT_EQ(report->objects_checked, *exists ? 1 : 0);
+    // A retry after recovery succeeds (or sees the object).
+    if (!*exists) {
+      CreateRequest req;
+      req.id = kId;
+      req.created = "2026-11-23T10:00:00Z";
+      ::vault::testing::WriteFile(dir / "retry", "r");
+      req.files.push_back(NewFile{"r.txt", dir / "retry", 1, Sha256Hex("r")});
+      ASSERT_OK((*store)->CreateObject(req));
+    }
+  }
+  EXPECT_TRUE(finished) << "the child never completed";
+  std::cerr << "crashed at " << crashes << " crash points, then completed\n";
+  EXPECT_GT(crashes, 10) << "expected a crash point at every durability step";
+}
+
+}  // namespace
+}  // namespace vault::store
