@@ -18,6 +18,7 @@
 #include "tests/testing/test_util.h"
 #include "vault/base/unicode.h"
 #include "vault/clib/crypto.h"
+#include "vault/tiers/mem_tier.h"
 #include "vault/tiers/tier.h"
 
 namespace vault::store {
@@ -470,6 +471,77 @@ TEST_F(VerifyDamageTest, ManyKindsAtOnce) {
                           {FindingKind::kDigestMismatch,
                            Nfc("v1/content/representations/rep1/data/Tài liệu/Quyết định số 12.txt")},
                           {FindingKind::kUnexpectedFile, "v1/stray"}}));
+}
+
+}  // namespace
+}  // namespace vault::store
+
+namespace vault::store {
+namespace {
+
+// The store only uses the Tier interface: it works the same on a tier without local paths or
+// directories (the streaming digest path, default ListDir), as an object store will be.
+TEST(OcflStoreOnMemTierTest, CreateListVerifyRecover) {
+  tiers::MemTier tier("mem");
+  auto opened = OcflStore::Open(tier);
+  ASSERT_OK(opened);
+  OcflStore& store = **opened;
+  EXPECT_TRUE(tier.Stat("0=ocfl_1.1").ok());
+
+  TempDir dir;
+  std::string big(3 << 20, 'z');  // several ReadAt chunks
+  WriteFile(dir / "a", big);
+  WriteFile(dir / "b", "bee");
+  CreateRequest req;
+  req.id = "urn:uuid:mem-object";
+  req.created = "2026-11-23T10:00:00Z";
+  req.files = {NewFile{Nfc("Hồ sơ/a.bin"), dir / "a", big.size(), Sha256Hex(big)},
+               NewFile{"b.txt", dir / "b", 3, Sha256Hex("bee")}};
+  ASSERT_OK(store.CreateObject(req));
+  EXPECT_FALSE(fs::exists(dir / "a"));
+  EXPECT_TRUE(*store.Exists(req.id));
+  ASSERT_OK(store.ReadInventory(req.id));
+
+  std::vector<std::string> ids;
+  ASSERT_OK(store.ListObjects([&](const std::string& id, const std::string&) {
+    ids.push_back(id);
+    return true;
+  }));
+  EXPECT_EQ(ids, std::vector<std::string>{req.id});
+
+  auto clean = store.VerifyObject(req.id, true);
+  ASSERT_OK(clean);
+  EXPECT_TRUE(clean->empty());
+
+  const std::string obj = OcflStore::ObjectPath(req.id);
+  std::string damaged = big;
+  damaged[(2 << 20) + 7] = 'y';
+  ASSERT_OK(tier.CorruptForTesting(obj + "/" + Nfc("v1/content/Hồ sơ/a.bin"), damaged));
+  auto findings = store.VerifyObject(req.id, true);
+  ASSERT_OK(findings);
+  EXPECT_EQ(Kinds(*findings), (std::vector<std::pair<FindingKind, std::string>>{
+                                  {FindingKind::kDigestMismatch, Nfc("v1/content/Hồ sơ/a.bin")}}));
+
+  // Sealed: a stray Put into the object is refused.
+  EXPECT_EQ(tier.PutBytes(obj + "/v1/content/late", "x").code(), Code::kPermissionDenied);
+
+  // Recovery of an incomplete object.
+  const std::string other = OcflStore::ObjectPath("urn:uuid:half");
+  ASSERT_OK(tier.PutBytes(other + "/v1/content/x", "x"));
+  std::vector<std::string> incomplete;
+  ASSERT_OK(store.ListIncomplete([&](const std::string& p) {
+    incomplete.push_back(p);
+    return true;
+  }));
+  EXPECT_EQ(incomplete, std::vector<std::string>{other});
+  ASSERT_OK(store.RemoveIncomplete(other));
+  std::vector<std::string> left;
+  ASSERT_OK(tier.List(other, [&](std::string_view k, const tiers::ObjectInfo&) {
+    left.emplace_back(k);
+    return true;
+  }));
+  EXPECT_TRUE(left.empty());
+  EXPECT_EQ(store.RemoveIncomplete(obj).code(), Code::kFailedPrecondition);
 }
 
 }  // namespace
