@@ -19,7 +19,11 @@
 // exists, and that file is written last, after everything else of the object is durable.
 // A crash earlier leaves an "incomplete" object directory that ListIncomplete() reports and
 // RemoveIncomplete() deletes at startup. Stored objects are sealed read-only (Tier::Seal);
-// nothing here ever removes or overwrites a complete object.
+// nothing here ever removes or overwrites a complete object. Only v1 is written today: adding a
+// version (v2, for format migration) will need an Unseal step on the tier, the new version
+// directory written the same way, and the root inventory replaced last (which the write-once
+// Tier cannot do yet: it will need a versioned-root-inventory scheme or a tier-level
+// replace-with-check). Not built.
 //
 // Threading: all methods may be called concurrently. CreateObject calls for the same id are
 // serialised (the second one sees kAlreadyExists). The tier is borrowed and must outlive the

@@ -18,6 +18,15 @@
 // Crash points (vault/base/fs.h): "tier:put:temp-written", "tier:put:placed",
 // "tier:remove:done".
 //
+// Caveats (operational rules):
+//   - Seal() uses permission bits. A process running as root (or with CAP_DAC_OVERRIDE) ignores
+//     them: run vaultd as its own unprivileged user, or sealing protects nothing.
+//   - Seal() does not fsync: after a power loss a file may come back writable. Sealing is
+//     defence in depth; the digests in the inventory are what detect change.
+//   - Staging should be on the tier's file system; otherwise PutFile(move=true) copies.
+//   - The file system should support renameat2(RENAME_NOREPLACE) (ext4, xfs, btrfs, tmpfs do);
+//     elsewhere link()+unlink() is used, which needs hard-link support.
+//
 // Threading: thread-safe; the set of directories awaiting Sync() is guarded by a mutex.
 #pragma once
 
