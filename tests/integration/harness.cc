@@ -72,8 +72,6 @@ Daemon::~Daemon() {
 bool Daemon::Start(const std::map<std::string, std::string>& env, double timeout_s) {
   fs::create_directories(home_);
   log_path_ = (home_.parent_path() / (home_.filename().string() + ".vaultd.log")).string();
-  std::error_code ec;
-  fs::remove(home_ / "run" / "api", ec);
   pid_ = Spawn((BinDir() / "vaultd").string(),
                {"--root", home_.string(), "--listen", "127.0.0.1:0"}, env, "/dev/null", log_path_);
   return WaitFor(
@@ -84,6 +82,9 @@ bool Daemon::Start(const std::map<std::string, std::string>& env, double timeout
           pid_ = -1;
           return true;
         }
+        // Ready means: this child holds the vault lock (its pid is in it) and answers /readyz.
+        std::string lock = Slurp(home_ / "run" / "vaultd.lock");
+        if (lock != std::to_string(pid_) + "\n") return false;
         return Get("/readyz").first == 200;
       },
       timeout_s) &&

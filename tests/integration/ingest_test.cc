@@ -63,8 +63,9 @@ TEST_F(IngestTest, DirectoryBagIsStoredAsValidOcflWithAip) {
 
   auto show = Vaultctl({"--root", home_.string(), "objects", "show", id, "--json"});
   ASSERT_EQ(show.exit_code, 0);
+  json shown = show.json();
   std::set<std::string> paths;
-  for (auto& f : show.json()["files_list"]) paths.insert(f["path"]);
+  for (auto& f : shown["files_list"]) paths.insert(f["path"]);
   for (const char* p : {"METS.xml", "metadata/preservation/premis.xml",
                         "representations/rep1/data/a.txt", "representations/rep1/data/sub/b.bin",
                         "submission/bagit.txt", "submission/bag-info.txt",
@@ -95,8 +96,9 @@ TEST_F(IngestTest, VietnameseNfdAndNfcNamesRoundTrip) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   std::string id = r.json()["object_id"];
   auto show = Vaultctl({"--root", home_.string(), "objects", "show", id, "--json"});
+  json shown = show.json();
   std::map<std::string, json> by_path;
-  for (auto& f : show.json()["files_list"]) by_path[f["path"]] = f;
+  for (auto& f : shown["files_list"]) by_path[f["path"]] = f;
   std::string nfc_of_nfd = "representations/rep1/data/" + *ToNfc(nfd_name);
   ASSERT_TRUE(by_path.count("representations/rep1/data/" + nfc_name));
   ASSERT_TRUE(by_path.count(nfc_of_nfd)) << show.out;

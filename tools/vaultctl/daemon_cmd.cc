@@ -1,6 +1,8 @@
 // vaultctl init | status | ingest | objects list/show | verify
 #include <unistd.h>
 
+#include <httplib.h>
+
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -144,7 +146,7 @@ int CmdObjectsList(Context& ctx, bool as_json) {
 int CmdObjectsShow(Context& ctx, const std::string& id, bool as_json) {
   auto c = ApiClient::FromContext(ctx);
   if (!c) return kExitUnavailable;
-  auto r = c->Get("/api/v1/objects/" + httplib::detail::encode_url(id));
+  auto r = c->Get("/api/v1/objects/" + httplib::detail::encode_query_param(id));
   if (r.http_status == 404) {
     std::cerr << "vaultctl: no object " << id << "\n";
     return kExitNegative;
@@ -187,7 +189,7 @@ int CmdVerify(Context& ctx, const std::vector<std::string>& ids, bool all, bool 
   json results = json::array();
   bool ok = true;
   for (const auto& id : targets) {
-    auto r = c->Post("/api/v1/objects/" + httplib::detail::encode_url(id) + "/verify", json::object());
+    auto r = c->Post("/api/v1/objects/" + httplib::detail::encode_query_param(id) + "/verify", json::object());
     if (r.http_status == 404) {
       results.push_back({{"object_id", id}, {"ok", false}, {"error", "no such object"}});
       ok = false;

@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   // Registration lines are added here as each subcommand file lands.
   vault::ctl::AddBagCommands(app, ctx);
   vault::ctl::AddOcflCommands(app, ctx);
+  vault::ctl::AddDaemonCommands(app, ctx);
+  vault::ctl::AddCatalogCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
