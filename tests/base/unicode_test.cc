@@ -26,3 +26,14 @@ TEST(UnicodeTest, RejectsInvalidUtf8) {
 
 }  // namespace
 }  // namespace vault
+
+namespace vault {
+namespace {
+TEST(UnicodeTest, EscapeInvalidUtf8KeepsEveryByteReadable) {
+  EXPECT_EQ(EscapeInvalidUtf8("Hồ sơ"), "Hồ sơ");
+  EXPECT_EQ(EscapeInvalidUtf8("bad\xff.txt"), "bad\\xFF.txt");
+  EXPECT_EQ(EscapeInvalidUtf8("\xc0\xaf"), "\\xC0\\xAF");
+  EXPECT_TRUE(IsValidUtf8(EscapeInvalidUtf8("x\xed\xa0\x80y")));
+}
+}  // namespace
+}  // namespace vault

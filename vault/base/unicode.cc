@@ -36,6 +36,30 @@ static std::optional<std::string> Map(std::string_view s, int options) {
 std::optional<std::string> ToNfc(std::string_view s) { return Map(s, UTF8PROC_COMPOSE); }
 std::optional<std::string> ToNfd(std::string_view s) { return Map(s, UTF8PROC_DECOMPOSE); }
 
+std::string EscapeInvalidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
+  while (left > 0) {
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0 || cp < 0) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out.append("\\x");
+      out.push_back(kHex[*p >> 4]);
+      out.push_back(kHex[*p & 0xf]);
+      ++p;
+      --left;
+      continue;
+    }
+    out.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+    p += n;
+    left -= n;
+  }
+  return out;
+}
+
 bool IsNfc(std::string_view s) {
   auto n = ToNfc(s);
   return n && *n == s;

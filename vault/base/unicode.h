@@ -16,5 +16,8 @@ std::optional<std::string> ToNfc(std::string_view s);
 std::optional<std::string> ToNfd(std::string_view s);
 // True when `s` is valid UTF-8 and already NFC.
 bool IsNfc(std::string_view s);
+// `s` as valid UTF-8 for reports and JSON: every byte that is not part of a well-formed UTF-8
+// sequence is written as the four characters "\xHH", so nothing is lost to the reader.
+std::string EscapeInvalidUtf8(std::string_view s);
 
 }  // namespace vault

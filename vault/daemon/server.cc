@@ -25,6 +25,7 @@
 #include "vault/base/fs.h"
 #include "vault/base/ids.h"
 #include "vault/base/logging.h"
+#include "vault/base/unicode.h"
 
 namespace vault::daemon {
 
@@ -169,7 +170,7 @@ struct Server::Impl {
     std::lock_guard<std::mutex> lock(mu);
     t.id = "job-" + RandomHex(8);
     jobs[t.id] = {{"id", t.id}, {"state", "queued"}, {"kind", t.kind},
-                  {"package", t.kind == "inbox" ? t.name : t.path.string()}};
+                  {"package", EscapeInvalidUtf8(t.kind == "inbox" ? t.name : t.path.string())}};
     if (t.kind == "inbox") inbox_busy.insert(t.name);
     std::string id = t.id;
     queue.push_back(std::move(t));
@@ -200,8 +201,14 @@ struct Server::Impl {
         metrics.queued.Set(static_cast<double>(queue.size()));
         metrics.running.Set(running_jobs);
       }
-      auto r = t.kind == "inbox" ? vault.ingester().IngestInboxEntry(t.name, t.id, t.agent)
-                                 : vault.ingester().IngestExternal(t.path, t.id, t.agent);
+      // No input may take the daemon down: an exception escaping the pipeline fails the job.
+      Result<ingest::Outcome> r = Status::Internal("not run");
+      try {
+        r = t.kind == "inbox" ? vault.ingester().IngestInboxEntry(t.name, t.id, t.agent)
+                              : vault.ingester().IngestExternal(t.path, t.id, t.agent);
+      } catch (const std::exception& e) {
+        r = Status::Internal(std::string("unexpected exception: ") + e.what());
+      }
       json state;
       bool failed = false;
       if (r.ok()) {
@@ -219,7 +226,7 @@ struct Server::Impl {
       }
       state["id"] = t.id;
       state["kind"] = t.kind;
-      state["package"] = t.kind == "inbox" ? t.name : t.path.string();
+      state["package"] = EscapeInvalidUtf8(t.kind == "inbox" ? t.name : t.path.string());
       catalog::WriteBatch b;
       b.PutJob(t.id, state);
       if (Status s = vault.catalog().Apply(b); !s.ok()) {
@@ -301,7 +308,7 @@ struct Server::Impl {
         task.name = name;
         task.agent = "inbox";
         std::string id = Enqueue(std::move(task));
-        LogInfo("inbox", "queued '" + name + "' as " + id);
+        LogInfo("inbox", "queued '" + EscapeInvalidUtf8(name) + "' as " + id);
         tracked.erase(name);
       }
     }

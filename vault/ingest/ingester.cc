@@ -12,6 +12,7 @@
 #include "formats/bagit/bagit.h"
 #include "formats/mets/aip.h"
 #include "vault/base/fs.h"
+#include "vault/base/hex.h"
 #include "vault/base/ids.h"
 #include "vault/base/logging.h"
 #include "vault/base/unicode.h"
@@ -45,8 +46,18 @@ std::string InfoValue(const std::vector<std::pair<std::string, std::string>>& in
 
 json IssuesToJson(const std::vector<bagit::Issue>& issues) {
   json a = json::array();
-  for (const auto& i : issues) a.push_back({{"code", i.code}, {"path", i.path}, {"message", i.message}});
+  for (const auto& i : issues) {
+    a.push_back({{"code", EscapeInvalidUtf8(i.code)},
+                 {"path", EscapeInvalidUtf8(i.path)},
+                 {"message", EscapeInvalidUtf8(i.message)}});
+  }
   return a;
+}
+
+// JSON text that never throws: input-derived strings are escaped before they get here, and
+// anything that slipped through is replaced rather than allowed to abort an ingest.
+std::string Dump(const json& j, int indent = -1) {
+  return j.dump(indent, ' ', false, json::error_handler_t::replace) + (indent >= 0 ? "\n" : "");
 }
 
 // Names for quarantine entries: sortable time + job id.
@@ -124,9 +135,10 @@ Result<Outcome> Ingester::IngestInboxEntry(const std::string& name, const std::s
   job.started = std::chrono::steady_clock::now();
   fs::path entry = env_.home.inbox() / name;
   VAULT_RETURN_IF_ERROR(CreateDirsDurable(job.dir / "package"));
-  job.meta = {{"job", job_id}, {"kind", "inbox"}, {"name", name}, {"agent", agent}};
+  job.meta = {{"job", job_id}, {"kind", "inbox"}, {"name", EscapeInvalidUtf8(name)},
+              {"name_hex", HexEncode(name)}, {"agent", agent}};
   // job.json first: recovery must know where a claimed package came from.
-  VAULT_RETURN_IF_ERROR(WriteFileDurable(job.dir / "job.json", job.meta.dump()));
+  VAULT_RETURN_IF_ERROR(WriteFileDurable(job.dir / "job.json", Dump(job.meta)));
   CrashPoint("ingest:job-written");
   job.source = job.dir / "package" / name;
   if (Status s = RenameDurable(entry, job.source); !s.ok()) {
@@ -153,9 +165,9 @@ Result<Outcome> Ingester::IngestExternal(const fs::path& path, const std::string
   job.dir = env_.home.staging() / job_id;
   job.started = std::chrono::steady_clock::now();
   VAULT_RETURN_IF_ERROR(CreateDirsDurable(job.dir));
-  job.meta = {{"job", job_id}, {"kind", "external"}, {"name", job.name},
-              {"source", path.string()}, {"agent", agent}};
-  VAULT_RETURN_IF_ERROR(WriteFileDurable(job.dir / "job.json", job.meta.dump()));
+  job.meta = {{"job", job_id}, {"kind", "external"}, {"name", EscapeInvalidUtf8(job.name)},
+              {"source", EscapeInvalidUtf8(path.string())}, {"agent", agent}};
+  VAULT_RETURN_IF_ERROR(WriteFileDurable(job.dir / "job.json", Dump(job.meta)));
   auto r = Run(job);
   if (!r.ok()) (void)RollBack(job.meta, job.dir);
   return r;
@@ -320,7 +332,7 @@ Result<Outcome> Ingester::Run(Job& job) {
   std::string created = FormatIso8601(now);
   std::string object_id = "urn:uuid:" + NewUuid();
   job.meta["object_id"] = object_id;
-  VAULT_RETURN_IF_ERROR(WriteFileDurable(job.dir / "job.json", job.meta.dump()));
+  VAULT_RETURN_IF_ERROR(WriteFileDurable(job.dir / "job.json", Dump(job.meta)));
   CrashPoint("ingest:object-id");
 
   mets::Aip aip;
@@ -352,7 +364,8 @@ Result<Outcome> Ingester::Run(Job& job) {
                                std::to_string(renamed) +
                                    " file names normalised to Unicode NFC; originals in originalName"));
   }
-  auto ingestion = event("ingestion", "package '" + job.name + "' ingested as OCFL object v1");
+  const std::string display_name = EscapeInvalidUtf8(job.name);
+  auto ingestion = event("ingestion", "package '" + display_name + "' ingested as OCFL object v1");
   ingestion.agent_ids.push_back("agent-submitter");
   aip.events.push_back(ingestion);
 
@@ -375,7 +388,7 @@ Result<Outcome> Ingester::Run(Job& job) {
   req.id = object_id;
   req.files = std::move(files);
   req.created = created;
-  req.message = "Ingest of package " + job.name;
+  req.message = "Ingest of package " + display_name;
   req.user_name = job.agent;
   req.move_staged = true;
   VAULT_RETURN_IF_ERROR(store_it->second->CreateObject(req).status());
@@ -392,7 +405,7 @@ Result<Outcome> Ingester::Run(Job& job) {
   json detail = {{"tier", env_.first_tier},
                  {"object_path", store::OcflStore::ObjectPath(object_id)},
                  {"version", "v1"},
-                 {"package", job.name},
+                 {"package", display_name},
                  {"job", job.id},
                  {"fingerprint", fingerprint},
                  {"file_code", aip.file_code},
@@ -422,7 +435,7 @@ Result<Outcome> Ingester::Run(Job& job) {
   VAULT_RETURN_IF_ERROR(RemoveTree(job.dir));
   CrashPoint("ingest:cleaned");
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - job.started).count();
-  LogInfo(kComponent, "accepted '" + job.name + "' as " + object_id + " (" +
+  LogInfo(kComponent, "accepted '" + display_name + "' as " + object_id + " (" +
                           std::to_string(out.files) + " files, " + std::to_string(out.bytes) +
                           " bytes)");
   return out;
@@ -445,10 +458,15 @@ Status Ingester::WriteReceipt(const catalog::ObjectRecord& obj, const json& extr
   r["copies"] = json::array();
   for (const auto& c : copies) r["copies"].push_back({{"tier", c.tier}, {"state", c.state}});
   VAULT_RETURN_IF_ERROR(CreateDirsDurable(env_.home.receipts()));
-  return WriteFileDurable(env_.home.receipts() / (obj.id.substr(9) + ".json"), r.dump(2) + "\n");
+  return WriteFileDurable(env_.home.receipts() / (obj.id.substr(9) + ".json"), Dump(r, 2));
 }
 
 Result<Outcome> Ingester::Reject(Job& job, Rejection r, json errors, json warnings) {
+  // Reports are JSON and XML: names from a hostile package may not be valid UTF-8.
+  r.rule = EscapeInvalidUtf8(r.rule);
+  r.path = EscapeInvalidUtf8(r.path);
+  r.message = EscapeInvalidUtf8(r.message);
+  const std::string safe_name = EscapeInvalidUtf8(job.name);
   Outcome out;
   out.job_id = job.id;
   out.accepted = false;
@@ -463,17 +481,18 @@ Result<Outcome> Ingester::Reject(Job& job, Rejection r, json errors, json warnin
                  {"message", r.message},
                  {"errors", errors},
                  {"warnings", warnings},
-                 {"package", job.name},
+                 {"package", safe_name},
                  {"job", job.id},
                  {"time", FormatIso8601(now)},
-                 {"source", job.kind == "inbox" ? std::string("inbox") : job.source.string()}};
-  VAULT_RETURN_IF_ERROR(WriteFileDurable(qdir / "reason.json", reason.dump(2) + "\n"));
+                 {"source", job.kind == "inbox" ? std::string("inbox")
+                                                : EscapeInvalidUtf8(job.source.string())}};
+  VAULT_RETURN_IF_ERROR(WriteFileDurable(qdir / "reason.json", Dump(reason, 2)));
   CrashPoint("ingest:reason-written");
   {
     std::lock_guard<std::mutex> lock(commit_mu_);
     std::vector<eventlog::EventDraft> drafts;
     drafts.push_back({"ingestion", "", job.agent, "failure",
-                      {{"package", job.name}, {"job", job.id}, {"rule", r.rule},
+                      {{"package", safe_name}, {"job", job.id}, {"rule", r.rule},
                        {"path", r.path}, {"message", r.message},
                        {"quarantine", qdir.filename().string()}}});
     VAULT_ASSIGN_OR_RETURN(auto events, env_.log->Append(std::move(drafts)));
@@ -492,7 +511,7 @@ Result<Outcome> Ingester::Reject(Job& job, Rejection r, json errors, json warnin
   out.warnings = std::move(warnings);
   out.quarantine_path = qdir.string();
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - job.started).count();
-  LogWarning(kComponent, "rejected '" + job.name + "': " + out.rejection->rule + " " +
+  LogWarning(kComponent, "rejected '" + safe_name + "': " + out.rejection->rule + " " +
                              out.rejection->path + ": " + out.rejection->message);
   return out;
 }
@@ -518,13 +537,14 @@ Status Ingester::RollBack(const json& meta, const fs::path& job_dir) {
     }
   }
   if (meta.value("kind", "") == "inbox") {
-    std::string name = meta.value("name", "");
+    auto raw = HexDecode(meta.value("name_hex", ""));
+    std::string name = raw ? *raw : std::string();
     fs::path claimed = job_dir / "package" / name;
     std::error_code ec;
     if (!name.empty() && fs::exists(fs::symlink_status(claimed, ec))) {
       fs::path back = FreeName(env_.home.inbox() / name, ".recovered-" + meta.value("job", ""));
       VAULT_RETURN_IF_ERROR(RenameDurable(claimed, back));
-      LogWarning(kComponent, "returned '" + name + "' to the inbox");
+      LogWarning(kComponent, "returned '" + EscapeInvalidUtf8(name) + "' to the inbox");
     }
   }
   return RemoveTree(job_dir);
