@@ -58,3 +58,20 @@ TEST(FsTest, SafeRelativePathRules) {
 
 }  // namespace
 }  // namespace vault
+
+namespace vault {
+namespace {
+TEST(FsTest, SweepsOnlyDurableWriteTemps) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "r.json", "x");
+  testing::WriteFile(dir / "r.json.tmp-abcdefghij12", "partial");
+  testing::WriteFile(dir / "r.json.tmp-short", "keep");
+  auto n = SweepDurableWriteTemps(dir.path());
+  ASSERT_OK(n);
+  EXPECT_EQ(*n, 1);
+  EXPECT_TRUE(fs::exists(dir / "r.json"));
+  EXPECT_TRUE(fs::exists(dir / "r.json.tmp-short"));
+  EXPECT_FALSE(fs::exists(dir / "r.json.tmp-abcdefghij12"));
+}
+}  // namespace
+}  // namespace vault

@@ -196,6 +196,32 @@ Status MakeReadOnly(const fs::path& path) {
   return Status::Ok();
 }
 
+bool IsDurableWriteTemp(std::string_view name) {
+  size_t pos = name.rfind(".tmp-");
+  if (pos == std::string_view::npos || pos == 0 || name.size() - pos != 5 + 12) return false;
+  for (char c : name.substr(pos + 5)) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
+Result<int> SweepDurableWriteTemps(const fs::path& dir) {
+  int removed = 0;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    if (!IsDurableWriteTemp(it->path().filename().string())) continue;
+    if (::unlink(it->path().c_str()) != 0 && errno != ENOENT) {
+      return Status::FromErrno(errno, "unlink", it->path().string());
+    }
+    ++removed;
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return Status::IoError("list " + dir.string() + ": " + ec.message());
+  }
+  return removed;
+}
+
 Status CheckSafeRelativePath(std::string_view path, size_t max_len) {
   auto bad = [&](std::string_view rule) {
     return Status::InvalidArgument(std::string(rule) + ": '" + std::string(path) + "'");

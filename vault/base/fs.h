@@ -65,6 +65,12 @@ Status RemoveTree(const fs::path& path);
 // chmod a-w on a file or directory.
 Status MakeReadOnly(const fs::path& path);
 
+// True for the temp names WriteFileDurable uses ("<name>.tmp-<12 chars>"): a crash can leave
+// one behind, and startup removes them.
+bool IsDurableWriteTemp(std::string_view file_name);
+// Removes such temp files directly in `dir` (not recursively). Returns how many.
+Result<int> SweepDurableWriteTemps(const fs::path& dir);
+
 // Rules for a relative path that came from outside (a package, a manifest, an API request):
 // non-empty, '/'-separated, no leading '/', no empty, '.' or '..' component, no NUL, no
 // backslash, no drive letter ("C:"), valid UTF-8, at most `max_len` bytes.

@@ -1,6 +1,7 @@
 #include "vault/daemon/server.h"
 
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -156,6 +157,7 @@ struct Server::Impl {
   // Inbox watcher.
   std::thread watcher;
   int inotify_fd = -1;
+  int wake_fd = -1;  // eventfd: Stop() wakes the watcher at once
   struct Tracked {
     std::string signature;
     std::chrono::steady_clock::time_point stable_since;
@@ -255,8 +257,10 @@ struct Server::Impl {
         std::lock_guard<std::mutex> lock(mu);
         if (stopping) return;
       }
-      struct pollfd pfd{inotify_fd, POLLIN, 0};
-      int pr = ::poll(&pfd, 1, 500);
+      struct pollfd pfds[2] = {{inotify_fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+      int pr = ::poll(pfds, 2, 500);
+      if (pr > 0 && (pfds[1].revents & POLLIN)) return;  // stopping
+      struct pollfd& pfd = pfds[0];
       if (pr > 0 && (pfd.revents & POLLIN)) {
         alignas(struct inotify_event) char buf[64 * 1024];
         ssize_t n = ::read(inotify_fd, buf, sizeof(buf));
@@ -533,6 +537,8 @@ Status Server::Start() {
   m.address = "http://" + host + ":" + std::to_string(port);
   m.http_thread = std::thread([&m] { m.http.listen_after_bind(); });
 
+  m.wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (m.wake_fd < 0) return Status::FromErrno(errno, "eventfd", "");
   m.inotify_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (m.inotify_fd < 0) return Status::FromErrno(errno, "inotify_init1", "");
   if (::inotify_add_watch(m.inotify_fd, m.vault.home().inbox().c_str(),
@@ -559,6 +565,11 @@ void Server::Stop() {
     m.stopping = true;
   }
   m.cv.notify_all();
+  if (m.wake_fd >= 0) {
+    uint64_t one = 1;
+    ssize_t unused = ::write(m.wake_fd, &one, sizeof(one));
+    (void)unused;
+  }
   if (m.watcher.joinable()) m.watcher.join();
   for (auto& w : m.workers) {
     if (w.joinable()) w.join();  // jobs in flight finish
@@ -566,6 +577,7 @@ void Server::Stop() {
   m.http.stop();
   if (m.http_thread.joinable()) m.http_thread.join();
   if (m.inotify_fd >= 0) ::close(m.inotify_fd);
+  if (m.wake_fd >= 0) ::close(m.wake_fd);
   std::error_code ec;
   fs::remove(m.vault.home().run() / "api", ec);
   LogInfo("vaultd", "stopped");

@@ -95,6 +95,13 @@ Result<std::unique_ptr<Vault>> Vault::Open(const fs::path& home_in, Options o, C
   v->ingester_ = std::make_unique<ingest::Ingester>(std::move(env));
 
   if (o.recover) {
+    // Temp files of durable writes interrupted by a crash (never renamed into place).
+    std::vector<fs::path> temp_dirs = {v->home_.receipts(), v->home_.run(), v->home_.root};
+    for (auto it = fs::directory_iterator(v->home_.quarantine(), ec);
+         !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      temp_dirs.push_back(it->path());
+    }
+    for (const auto& d : temp_dirs) VAULT_RETURN_IF_ERROR(SweepDurableWriteTemps(d).status());
     VAULT_ASSIGN_OR_RETURN(v->replayed_, ingest::ReplayLog(*v->log_, v->stores_, *v->catalog_));
     if (v->replayed_ > 0) {
       LogInfo("vault", "replayed " + std::to_string(v->replayed_) + " logged events into the catalog");
