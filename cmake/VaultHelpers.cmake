@@ -6,7 +6,9 @@ target_compile_options(vault_warnings INTERFACE
   $<$<BOOL:${VAULT_WERROR}>:-Werror>)
 
 if(VAULT_SANITIZE)
-  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  # GCC 12 reports false maybe-uninitialized warnings inside std::function/std::regex under ASan.
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+                      -Wno-maybe-uninitialized)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
@@ -27,9 +29,12 @@ function(vault_test name)
   if(NOT A_TIMEOUT)
     set(A_TIMEOUT 600)
   endif()
-  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST
-    PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS}"
+  set(props TIMEOUT ${A_TIMEOUT}
     ENVIRONMENT "VAULT_CORPORA=$ENV{VAULT_CORPORA};VAULT_BIN_DIR=${PROJECT_BINARY_DIR}/bin")
+  if(A_LABELS)
+    list(APPEND props LABELS "${A_LABELS}")
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST PROPERTIES ${props})
 endfunction()
 
 set(CMAKE_RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)

@@ -52,7 +52,8 @@ class HostileTest : public ::testing::Test {
     fs::copy_file(Pkg(name), home_ / "inbox" / ("." + name));
     fs::rename(home_ / "inbox" / ("." + name), home_ / "inbox" / name);
     EXPECT_TRUE(WaitFor([&] { return CountEntries(home_ / "quarantine") == q0 + 1 &&
-                                     CountEntries(home_ / "inbox") == 0; }, 60))
+                                     CountEntries(home_ / "inbox") == 0 &&
+                                     CountEntries(home_ / "staging") == 0; }, 60))
         << daemon_->stderr_text();
     for (auto& e : fs::directory_iterator(home_ / "quarantine")) {
       if (fs::exists(e.path() / name)) {

@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include "formats/mets/aip.h"
+#include "formats/mets/schemas.h"
 #include "formats/ocfl/validator.h"
 #include "tests/integration/harness.h"
 #include "tests/testing/test_util.h"
 #include "vault/base/unicode.h"
 #include "vault/catalog/catalog.h"
+#include "vault/log/event_log.h"
 #include "vault/clib/crypto.h"
 
 namespace vault::testing {
@@ -80,9 +82,42 @@ TEST_F(IngestTest, DirectoryBagIsStoredAsValidOcflWithAip) {
   auto cli = Vaultctl({"ocfl", "validate", hot().string(), "--json"});
   EXPECT_EQ(cli.exit_code, 0) << cli.out;
 
+  auto warm = ocfl::ValidateStorageRoot(home_ / "tiers" / "warm");
+  ASSERT_OK(warm);
+  EXPECT_TRUE(warm->valid) << ocfl::ReportToJson(*warm).dump(2);
+
   auto ver = Vaultctl({"--root", home_.string(), "verify", id, "--json"});
   EXPECT_EQ(ver.exit_code, 0) << ver.out;
   EXPECT_TRUE(fs::exists(home_ / "receipts" / (id.substr(9) + ".json")));
+
+  // The log holds validation + ingestion for the object, and its hash chain verifies.
+  auto breaks = eventlog::EventLog::VerifyChain(home_ / "log");
+  ASSERT_OK(breaks);
+  EXPECT_TRUE(breaks->empty());
+
+  // The AIP's METS and PREMIS, as stored, are valid against METS 1.12.1 and PREMIS 3.
+  auto corpora = CorporaDir();
+  if (!corpora) {
+    GTEST_SKIP() << "corpora not found (VAULT_CORPORA): METS/PREMIS schema check skipped";
+  }
+  auto schema_files = mets::FindSchemaFiles(*corpora);
+  ASSERT_OK(schema_files);
+  auto mets_schema = mets::LoadMetsSchema(*schema_files);
+  auto premis_schema = mets::LoadPremisSchema(*schema_files);
+  ASSERT_OK(mets_schema);
+  ASSERT_OK(premis_schema);
+  int checked = 0;
+  for (auto& e : fs::recursive_directory_iterator(hot())) {
+    std::string name = e.path().filename().string();
+    if (name == "METS.xml" || name == "premis.xml") {
+      auto& schema = name == "METS.xml" ? *mets_schema : *premis_schema;
+      auto errors = schema->Validate(ReadFile(e.path()));
+      ASSERT_OK(errors);
+      EXPECT_TRUE(errors->empty()) << name << ": " << (errors->empty() ? "" : errors->front());
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 2);
   EXPECT_EQ(CountEntries(home_ / "staging"), 0u);
 }
 
@@ -235,6 +270,33 @@ TEST_F(IngestTest, ApiRequiresTokenAndRefusesSecondDaemon) {
   auto m = daemon_->Get("/metrics");
   EXPECT_EQ(m.first, 200);
   EXPECT_NE(m.second.find("vault_ingest_packages_total"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vault::testing
+
+namespace vault::testing {
+namespace {
+
+TEST_F(IngestTest, SigtermFinishesTheIngestInFlight) {
+  fs::path bag = tmp_ / "big";
+  std::map<std::string, std::string> files;
+  for (int i = 0; i < 60; ++i) files["f" + std::to_string(i) + ".bin"] = std::string(2 << 20, static_cast<char>(i));
+  MakeBag(bag, files);
+  fs::rename(bag, home_ / "inbox" / "big");
+  ASSERT_TRUE(WaitFor([&] { return CountEntries(home_ / "staging") > 0 ||
+                                   CountEntries(home_ / "receipts") > 0; }, 30));
+  daemon_->Terminate();
+  EXPECT_TRUE(WIFEXITED(daemon_->exit_status()) && WEXITSTATUS(daemon_->exit_status()) == 0)
+      << daemon_->stderr_text();
+  EXPECT_EQ(CountEntries(home_ / "receipts"), 1u) << "the job in flight must be finished";
+  EXPECT_EQ(CountEntries(home_ / "staging"), 0u);
+  EXPECT_EQ(CountEntries(home_ / "inbox"), 0u);
+  EXPECT_FALSE(fs::exists(home_ / "run" / "api"));
+  auto v = ocfl::ValidateStorageRoot(hot());
+  ASSERT_OK(v);
+  EXPECT_TRUE(v->valid);
+  EXPECT_EQ(v->objects_checked, 1);
 }
 
 }  // namespace
