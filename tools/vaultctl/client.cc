@@ -76,8 +76,11 @@ int ReportApiFailure(const ApiReply& r, const std::string& what) {
     std::cerr << "vaultctl: " << what << ": cannot reach vaultd: " << r.error << "\n";
     return kExitUnavailable;
   }
-  std::string msg = r.body.is_object() && r.body.contains("error")
-                        ? r.body["error"].value("message", "") : r.body.dump();
+  std::string msg = r.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (r.body.is_object() && r.body.contains("error") && r.body["error"].is_object()) {
+    const auto& e = r.body["error"];
+    if (e.contains("message") && e["message"].is_string()) msg = e["message"].get<std::string>();
+  }
   std::cerr << "vaultctl: " << what << ": HTTP " << r.http_status << ": " << msg << "\n";
   return r.http_status == 401 || r.http_status >= 500 ? kExitUnavailable : kExitNegative;
 }

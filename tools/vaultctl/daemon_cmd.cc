@@ -22,6 +22,21 @@ namespace {
 
 void Print(const json& j) { std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << "\n"; }
 
+// Field access that never throws on an unexpected reply shape.
+const json& Field(const json& j, const char* key) {
+  static const json kNull;
+  return j.is_object() && j.contains(key) ? j[key] : kNull;
+}
+std::string Str(const json& j, const char* key) {
+  const json& v = Field(j, key);
+  return v.is_string() ? v.get<std::string>() : std::string();
+}
+const json& Arr(const json& j, const char* key) {
+  static const json kEmpty = json::array();
+  const json& v = Field(j, key);
+  return v.is_array() ? v : kEmpty;
+}
+
 std::string Human(uint64_t bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double v = static_cast<double>(bytes);
@@ -60,9 +75,9 @@ int CmdStatus(Context& ctx, bool as_json) {
             << "Hồ sơ / objects: " << b.value("objects", 0) << " (" << b.value("files", 0)
             << " files, " << Human(b.value("bytes", 0ull)) << ")\n"
             << "Sự kiện / events: " << b.value("last_event_seq", 0) << "\n"
-            << "Hàng đợi / jobs: " << b["jobs"].value("queued", 0) << " queued, "
-            << b["jobs"].value("running", 0) << " running\n";
-  for (const auto& t : b["tiers"]) {
+            << "Hàng đợi / jobs: " << Field(b, "jobs").value("queued", 0) << " queued, "
+            << Field(b, "jobs").value("running", 0) << " running\n";
+  for (const auto& t : Arr(b, "tiers")) {
     std::cout << "Tầng / tier:     " << t.value("name", "") << " (" << t.value("kind", "")
               << ", medium " << t.value("medium", "") << ") " << t.value("path", "") << "\n";
   }
@@ -92,7 +107,13 @@ int CmdIngest(Context& ctx, const std::string& path, bool wait, bool as_json) {
   json state;
   for (int delay_ms = 20;; delay_ms = std::min(delay_ms * 2, 500)) {
     auto s = c->Get("/api/v1/jobs/" + job);
-    if (s.http_status != 200) return ReportApiFailure(s, "job " + job);
+    if (s.http_status == 404) {
+      // The daemon restarted and lost the queued job: not a verdict on the package.
+      std::cerr << "vaultctl: job " << job << " is no longer known to vaultd (restarted?); "
+                << "check `objects list` or submit again\n";
+      return kExitUnavailable;
+    }
+    if (s.http_status != 200 || !s.body.is_object()) return ReportApiFailure(s, "job " + job);
     state = s.body;
     std::string st = state.value("state", "");
     if (st != "queued" && st != "running") break;
@@ -108,7 +129,7 @@ int CmdIngest(Context& ctx, const std::string& path, bool wait, bool as_json) {
               << state.value("files", 0) << " files, " << Human(state.value("bytes", 0ull))
               << ")\n";
   } else {
-    const json& reason = state["reason"];
+    const json& reason = Field(state, "reason");
     std::cout << "Bị từ chối / rejected: " << (reason.is_object() ? reason.value("rule", "") : "")
               << "\n  path: " << (reason.is_object() ? reason.value("path", "") : "")
               << "\n  " << (reason.is_object() ? reason.value("message", "") : "") << "\n";
@@ -127,9 +148,9 @@ int CmdObjectsList(Context& ctx, bool as_json) {
   while (true) {
     auto r = c->Get("/api/v1/objects?limit=1000&after=" + httplib::detail::encode_query_param(after));
     if (r.http_status != 200) return ReportApiFailure(r, "objects list");
-    for (auto& o : r.body["objects"]) all.push_back(o);
-    if (!r.body.contains("next")) break;
-    after = r.body["next"].get<std::string>();
+    for (auto& o : Arr(r.body, "objects")) all.push_back(o);
+    after = Str(r.body, "next");
+    if (after.empty()) break;
   }
   if (as_json) {
     Print(all);
@@ -138,7 +159,7 @@ int CmdObjectsList(Context& ctx, bool as_json) {
   for (const auto& o : all) {
     std::cout << o.value("id", "") << "  " << o.value("state", "") << "  "
               << o.value("file_code", "") << "  " << o.value("title", "") << "  ("
-              << o.value("files", 0) << " files, " << o["copies"].size() << " copies)\n";
+              << o.value("files", 0) << " files, " << Arr(o, "copies").size() << " copies)\n";
   }
   return kExitOk;
 }
@@ -162,10 +183,10 @@ int CmdObjectsShow(Context& ctx, const std::string& id, bool as_json) {
             << "Tiêu đề / title: " << o.value("title", "") << "\n"
             << "Trạng thái / state: " << o.value("state", "") << "\n"
             << "Gói / package: " << o.value("package", "") << "  (" << o.value("created", "") << ")\n";
-  for (const auto& cp : o["copies"]) {
+  for (const auto& cp : Arr(o, "copies")) {
     std::cout << "Bản sao / copy: " << cp.value("tier", "") << " " << cp.value("state", "") << "\n";
   }
-  for (const auto& f : o["files_list"]) {
+  for (const auto& f : Arr(o, "files_list")) {
     std::cout << "  " << f.value("sha256", "").substr(0, 12) << "  " << f.value("size", 0)
               << "  " << f.value("path", "") << "\n";
   }
@@ -181,9 +202,11 @@ int CmdVerify(Context& ctx, const std::vector<std::string>& ids, bool all, bool 
     while (true) {
       auto r = c->Get("/api/v1/objects?limit=1000&after=" + httplib::detail::encode_query_param(after));
       if (r.http_status != 200) return ReportApiFailure(r, "objects list");
-      for (auto& o : r.body["objects"]) targets.push_back(o["id"].get<std::string>());
-      if (!r.body.contains("next")) break;
-      after = r.body["next"].get<std::string>();
+      for (auto& o : Arr(r.body, "objects")) {
+        if (!Str(o, "id").empty()) targets.push_back(Str(o, "id"));
+      }
+      after = Str(r.body, "next");
+      if (after.empty()) break;
     }
   }
   json results = json::array();
@@ -200,8 +223,8 @@ int CmdVerify(Context& ctx, const std::vector<std::string>& ids, bool all, bool 
     results.push_back(r.body);
     if (!as_json) {
       std::cout << (r.body.value("ok", false) ? "OK      " : "DAMAGED ") << id << "\n";
-      for (const auto& cp : r.body["copies"]) {
-        for (const auto& f : cp["findings"]) {
+      for (const auto& cp : Arr(r.body, "copies")) {
+        for (const auto& f : Arr(cp, "findings")) {
           std::cout << "  " << cp.value("tier", "") << ": " << f.value("kind", "") << " "
                     << f.value("path", "") << "\n";
         }

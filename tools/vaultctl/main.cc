@@ -1,5 +1,6 @@
 // vaultctl: the command-line client of archive-vault. See DESIGN.md §5 for the contract.
 #include <CLI/CLI.hpp>
+#include <iostream>
 #include <libxml/parser.h>
 
 #include "tools/vaultctl/commands.h"
@@ -22,6 +23,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : vault::ctl::kExitUsage;
+  } catch (const std::exception& e) {
+    // An unexpected reply shape from a daemon (or a bug) must not abort with a core dump.
+    std::cerr << "vaultctl: unexpected error: " << e.what() << "\n";
+    return vault::ctl::kExitUnavailable;
   }
   return ctx.exit_code;
 }

@@ -205,12 +205,13 @@ bool IsDurableWriteTemp(std::string_view name) {
   return true;
 }
 
-Result<int> SweepDurableWriteTemps(const fs::path& dir) {
+Result<int> SweepDurableWriteTemps(const fs::path& dir, std::string_view only_prefix) {
   int removed = 0;
   std::error_code ec;
   for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
        it.increment(ec)) {
-    if (!IsDurableWriteTemp(it->path().filename().string())) continue;
+    std::string name = it->path().filename().string();
+    if (!IsDurableWriteTemp(name) || name.rfind(only_prefix, 0) != 0) continue;
     if (::unlink(it->path().c_str()) != 0 && errno != ENOENT) {
       return Status::FromErrno(errno, "unlink", it->path().string());
     }

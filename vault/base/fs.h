@@ -68,8 +68,9 @@ Status MakeReadOnly(const fs::path& path);
 // True for the temp names WriteFileDurable uses ("<name>.tmp-<12 chars>"): a crash can leave
 // one behind, and startup removes them.
 bool IsDurableWriteTemp(std::string_view file_name);
-// Removes such temp files directly in `dir` (not recursively). Returns how many.
-Result<int> SweepDurableWriteTemps(const fs::path& dir);
+// Removes such temp files directly in `dir` (not recursively) whose name starts with
+// `only_prefix` (all when empty). Returns how many.
+Result<int> SweepDurableWriteTemps(const fs::path& dir, std::string_view only_prefix = "");
 
 // Rules for a relative path that came from outside (a package, a manifest, an API request):
 // non-empty, '/'-separated, no leading '/', no empty, '.' or '..' component, no NUL, no

@@ -64,7 +64,7 @@ workers = 2
 # Moving a finished package into inbox/ (rename) is taken at once.
 settle_seconds = 5.0
 max_unpacked_bytes = 274877906944   # 256 GiB
-max_files = 1000000
+max_files = 100000
 max_path_bytes = 1024
 max_compression_ratio = 100.0
 max_manifest_line_bytes = 65536
@@ -118,6 +118,10 @@ Result<Config> ParseConfig(std::string_view text, const std::filesystem::path& h
     VAULT_RETURN_IF_ERROR(Read(*in, "max_tag_file_bytes", g.max_tag_file_bytes, "ingest."));
     if (g.workers < 1 || g.workers > 64) return Bad("ingest.workers", "must be 1..64", nullptr);
     if (g.settle_seconds < 0) return Bad("ingest.settle_seconds", "must be >= 0", nullptr);
+    if (g.max_files > 100'000 || g.max_path_bytes > 4096) {
+      return Bad("ingest.max_files", "at most 100000 files and 4096-byte paths per package "
+                 "(the object's PREMIS and inventory must stay readable; split larger hồ sơ)", nullptr);
+    }
     if (g.max_compression_ratio < 1) {
       return Bad("ingest.max_compression_ratio", "must be >= 1", nullptr);
     }

@@ -25,7 +25,9 @@ struct IngestConfig {
   int workers = 2;
   double settle_seconds = 5.0;   // a package written in place counts once unchanged this long
   uint64_t max_unpacked_bytes = 256ull << 30;
-  uint64_t max_files = 1'000'000;
+  // 100,000 files keeps the object's own metadata (PREMIS, inventory) readable back within the
+  // store's and materialiser's read caps even with max_path_bytes-long names.
+  uint64_t max_files = 100'000;
   uint64_t max_path_bytes = 1024;
   double max_compression_ratio = 100.0;
   uint64_t max_manifest_line_bytes = 64 * 1024;

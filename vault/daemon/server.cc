@@ -168,8 +168,10 @@ struct Server::Impl {
 
   Impl(Vault& v, Options o) : vault(v), options(std::move(o)) {}
 
+  // Returns "" when the daemon is stopping (checked under the same lock the workers use).
   std::string Enqueue(Task t) {
     std::lock_guard<std::mutex> lock(mu);
+    if (stopping) return "";
     t.id = "job-" + RandomHex(8);
     jobs[t.id] = {{"id", t.id}, {"state", "queued"}, {"kind", t.kind},
                   {"package", EscapeInvalidUtf8(t.kind == "inbox" ? t.name : t.path.string())}};
@@ -243,11 +245,16 @@ struct Server::Impl {
           inbox_busy.erase(t.name);
           if (failed) failed_inbox.insert(t.name);
         }
-        if (jobs.size() > 10000) jobs.erase(jobs.begin());
+        finished_order.push_back(t.id);
+        if (finished_order.size() > 10000) {  // forget the oldest finished jobs only
+          jobs.erase(finished_order.front());
+          finished_order.pop_front();
+        }
       }
     }
   }
   std::set<std::string> failed_inbox;  // GUARDED_BY(mu): names whose last attempt failed
+  std::deque<std::string> finished_order;  // GUARDED_BY(mu): finished job ids, oldest first
 
   void Watch() {
     const double settle = vault.config().ingest.settle_seconds;
@@ -312,6 +319,7 @@ struct Server::Impl {
         task.name = name;
         task.agent = "inbox";
         std::string id = Enqueue(std::move(task));
+        if (id.empty()) return;
         LogInfo("inbox", "queued '" + EscapeInvalidUtf8(name) + "' as " + id);
         tracked.erase(name);
       }
@@ -365,7 +373,7 @@ struct Server::Impl {
       res.set_content("ok\n", "text/plain");
     });
     http.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-      bool ready = started.load() && !stopped.load();
+      bool ready = started.load() && !stopped.load() && !vault.ingester().halted();
       res.status = ready ? 200 : 503;
       res.set_content(ready ? "ready\n" : "not ready\n", "text/plain");
     });
@@ -391,7 +399,8 @@ struct Server::Impl {
              {"objects", st->objects}, {"bytes", st->bytes}, {"files", st->files},
              {"last_event_seq", vault.log().head_seq()}, {"tiers", tiers},
              {"jobs", {{"queued", queue.size()}, {"running", running_jobs}}},
-             {"ready", started.load() && !stopping}});
+             {"ready", started.load() && !stopping && !vault.ingester().halted()},
+             {"halted", vault.ingester().halted() ? json(vault.ingester().halt_reason()) : json(nullptr)}});
     });
     http.Post("/api/v1/ingest", [this](const httplib::Request& req, httplib::Response& res) {
       json body = json::parse(req.body, nullptr, false);
@@ -402,15 +411,24 @@ struct Server::Impl {
       if (!p.is_absolute() || p.string().find('\0') != std::string::npos) {
         return Reply(res, 400, Error("api.bad_request", "path must be absolute"));
       }
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        if (stopping) return Reply(res, 503, Error("api.stopping", "the daemon is shutting down"));
+      // The vault's own directories are never a package (staging would copy into itself).
+      std::error_code ec;
+      fs::path canon = fs::weakly_canonical(p, ec);
+      fs::path root = fs::weakly_canonical(vault.home().root, ec);
+      auto [ri, pi] = std::mismatch(root.begin(), root.end(), canon.begin(), canon.end());
+      if (ri == root.end()) {
+        return Reply(res, 400, Error("api.path_inside_vault",
+                                     "a package cannot be inside the vault home " + root.string()));
+      }
+      if (vault.ingester().halted()) {
+        return Reply(res, 503, Error("ingest.halted", vault.ingester().halt_reason()));
       }
       Task t;
       t.kind = "external";
       t.path = p;
       t.agent = "admin";
       std::string id = Enqueue(std::move(t));
+      if (id.empty()) return Reply(res, 503, Error("api.stopping", "the daemon is shutting down"));
       Reply(res, 202, {{"job_id", id}, {"state", "queued"}});
     });
     http.Get(R"(/api/v1/jobs/([A-Za-z0-9-]+))", [this](const httplib::Request& req,
@@ -470,6 +488,7 @@ struct Server::Impl {
       if (!copies.ok()) return Reply(res, 500, Error("catalog", copies.status().ToString()));
       json out = {{"object_id", id}, {"copies", json::array()}, {"ok", true}};
       catalog::WriteBatch batch;
+      std::vector<eventlog::EventDraft> changes;
       for (auto c : *copies) {
         auto it = vault.stores().find(c.tier);
         if (it == vault.stores().end()) continue;
@@ -484,9 +503,21 @@ struct Server::Impl {
         }
         if (!findings->empty()) out["ok"] = false;
         out["copies"].push_back({{"tier", c.tier}, {"ok", findings->empty()}, {"findings", fj}});
-        c.state = findings->empty() ? "ok" : "damaged";
+        std::string state = findings->empty() ? "ok" : "damaged";
+        if (state != c.state) {
+          // Events only when a copy's state changes (DESIGN §3); routine passes are counters.
+          changes.push_back({"fixity check", id, "admin", findings->empty() ? "success" : "failure",
+                             {{"tier", c.tier}, {"state", state}, {"version", c.version},
+                              {"previous_state", c.state}, {"findings", fj}}});
+        }
+        c.state = state;
         c.last_verified_ms = ToUnixMillis(vault.clock().Now());
         batch.PutCopy(c);
+      }
+      if (!changes.empty()) {
+        if (auto r = vault.ingester().Commit(std::move(changes)); !r.ok()) {
+          return Reply(res, 500, Error("verify", "cannot record the change: " + r.status().ToString()));
+        }
       }
       if (Status s = vault.catalog().Apply(batch); !s.ok()) {
         LogError("verify", "cannot record verification of " + id + ": " + s.ToString());

@@ -96,12 +96,15 @@ Result<std::unique_ptr<Vault>> Vault::Open(const fs::path& home_in, Options o, C
 
   if (o.recover) {
     // Temp files of durable writes interrupted by a crash (never renamed into place).
-    std::vector<fs::path> temp_dirs = {v->home_.receipts(), v->home_.run(), v->home_.root};
+    // In quarantine only reason.json's temps: the packages there are kept byte for byte, even
+    // one whose own name looks like a temp file.
+    for (const auto& d : {v->home_.receipts(), v->home_.run(), v->home_.root}) {
+      VAULT_RETURN_IF_ERROR(SweepDurableWriteTemps(d).status());
+    }
     for (auto it = fs::directory_iterator(v->home_.quarantine(), ec);
          !ec && it != fs::directory_iterator(); it.increment(ec)) {
-      temp_dirs.push_back(it->path());
+      VAULT_RETURN_IF_ERROR(SweepDurableWriteTemps(it->path(), "reason.json").status());
     }
-    for (const auto& d : temp_dirs) VAULT_RETURN_IF_ERROR(SweepDurableWriteTemps(d).status());
     VAULT_ASSIGN_OR_RETURN(v->replayed_, ingest::ReplayLog(*v->log_, v->stores_, *v->catalog_));
     if (v->replayed_ > 0) {
       LogInfo("vault", "replayed " + std::to_string(v->replayed_) + " logged events into the catalog");

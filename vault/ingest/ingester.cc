@@ -1,6 +1,7 @@
 #include "vault/ingest/ingester.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,13 +80,23 @@ Status SyncFilesystemOf(const fs::path& dir) {
   return Status::Ok();
 }
 
-// rename without replacing: returns a free name next to `to` if it is taken.
-fs::path FreeName(const fs::path& to, const std::string& suffix) {
-  std::error_code ec;
-  if (!fs::exists(fs::symlink_status(to, ec))) return to;
-  fs::path alt = to;
-  alt += suffix;
-  return alt;
+// Moves `from` into `dir` as `name`, never replacing anything there (the inbox is live: a user
+// may drop a package of the same name at any moment). Taken names get ".recovered-<tag>[-N]".
+Status RenameIntoFreeName(const fs::path& from, const fs::path& dir, const std::string& name,
+                          const std::string& tag) {
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    std::string candidate = name;
+    if (attempt > 0) candidate += ".recovered-" + tag;
+    if (attempt > 1) candidate += "-" + std::to_string(attempt);
+    fs::path to = dir / candidate;
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) {
+      CrashPoint("ingest:renamed-back");
+      VAULT_RETURN_IF_ERROR(FsyncDir(dir));
+      return FsyncDir(from.parent_path());
+    }
+    if (errno != EEXIST) return Status::FromErrno(errno, "rename " + from.string() + " ->", to.string());
+  }
+  return Status::AlreadyExists("no free name for " + name + " in " + dir.string());
 }
 
 }  // namespace
@@ -112,6 +123,7 @@ json OutcomeToJson(const Outcome& o) {
 }
 
 struct Ingester::Job {
+  bool committed = false;     // past the commit point: never roll back
   std::string id;
   std::string kind;           // "inbox" | "external"
   std::string name;           // package name (inbox entry name or basename of the path)
@@ -124,6 +136,66 @@ struct Ingester::Job {
 
 Ingester::Ingester(Env env) : env_(std::move(env)) {}
 
+std::string Ingester::halt_reason() const {
+  std::lock_guard<std::mutex> lock(halt_mu_);
+  return halt_reason_;
+}
+
+void Ingester::Halt(const std::string& why) {
+  {
+    std::lock_guard<std::mutex> lock(halt_mu_);
+    if (halt_reason_.empty()) halt_reason_ = why;
+  }
+  halted_ = true;
+  LogError(kComponent, "ingest halted: " + why +
+                           " — the job is left in staging; restart vaultd to recover");
+}
+
+Result<Outcome> Ingester::RunGuarded(Job& job) {
+  Result<Outcome> r = Status::Internal("not run");
+  try {
+    r = Run(job);
+  } catch (const std::exception& e) {
+    r = Status::Internal(std::string("unexpected exception: ") + e.what());
+  }
+  if (r.ok()) return r;
+  if (job.committed) {
+    Halt("job " + job.id + " failed after its commit point: " + r.status().ToString());
+  } else {
+    LogError(kComponent, "job " + job.id + ": " + r.status().ToString() + "; rolled back");
+    if (Status s = RollBack(job.meta, job.dir); !s.ok()) {
+      Halt("rollback of job " + job.id + " failed: " + s.ToString());
+    }
+  }
+  return r;
+}
+
+Result<std::vector<eventlog::Event>> Ingester::Commit(std::vector<eventlog::EventDraft> drafts) {
+  std::lock_guard<std::mutex> lock(commit_mu_);
+  if (halted_) return Status::Unavailable("ingest is halted: " + halt_reason());
+  auto events = env_.log->Append(std::move(drafts));
+  if (!events.ok()) {
+    // The lines may be on disk even though the append failed (e.g. fsync after write): only a
+    // restart (replay) can tell. Nothing may commit after this.
+    Halt("event log append failed: " + events.status().ToString());
+    return std::move(events).status();
+  }
+  CrashPoint("ingest:logged");
+  catalog::WriteBatch batch;
+  Status s;
+  for (const auto& e : *events) {
+    s = MaterializeEvent(e, env_.stores, batch);
+    if (!s.ok()) break;
+  }
+  if (s.ok()) s = env_.catalog->Apply(batch);
+  if (!s.ok()) {
+    Halt("catalog commit after the log append failed: " + s.ToString());
+    return s;
+  }
+  CrashPoint("ingest:committed");
+  return events;
+}
+
 Result<Outcome> Ingester::IngestInboxEntry(const std::string& name, const std::string& job_id,
                                            const std::string& agent) {
   Job job;
@@ -134,6 +206,7 @@ Result<Outcome> Ingester::IngestInboxEntry(const std::string& name, const std::s
   job.dir = env_.home.staging() / job_id;
   job.started = std::chrono::steady_clock::now();
   fs::path entry = env_.home.inbox() / name;
+  if (halted_) return Status::Unavailable("ingest is halted: " + halt_reason());
   VAULT_RETURN_IF_ERROR(CreateDirsDurable(job.dir / "package"));
   job.meta = {{"job", job_id}, {"kind", "inbox"}, {"name", EscapeInvalidUtf8(name)},
               {"name_hex", HexEncode(name)}, {"agent", agent}};
@@ -142,16 +215,17 @@ Result<Outcome> Ingester::IngestInboxEntry(const std::string& name, const std::s
   CrashPoint("ingest:job-written");
   job.source = job.dir / "package" / name;
   if (Status s = RenameDurable(entry, job.source); !s.ok()) {
-    (void)RemoveTree(job.dir);
+    // The rename itself may have happened (a failed fsync after it): put the package back.
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(job.source, ec))) {
+      (void)RollBack(job.meta, job.dir);
+    } else {
+      (void)RemoveTree(job.dir);
+    }
     return std::move(s).WithContext("claim inbox entry");
   }
   CrashPoint("ingest:claimed");
-  auto r = Run(job);
-  if (!r.ok()) {
-    LogError(kComponent, "job " + job_id + ": " + r.status().ToString() + "; package returned to inbox");
-    (void)RollBack(job.meta, job.dir);
-  }
-  return r;
+  return RunGuarded(job);
 }
 
 Result<Outcome> Ingester::IngestExternal(const fs::path& path, const std::string& job_id,
@@ -164,13 +238,12 @@ Result<Outcome> Ingester::IngestExternal(const fs::path& path, const std::string
   job.source = path;
   job.dir = env_.home.staging() / job_id;
   job.started = std::chrono::steady_clock::now();
+  if (halted_) return Status::Unavailable("ingest is halted: " + halt_reason());
   VAULT_RETURN_IF_ERROR(CreateDirsDurable(job.dir));
   job.meta = {{"job", job_id}, {"kind", "external"}, {"name", EscapeInvalidUtf8(job.name)},
               {"source", EscapeInvalidUtf8(path.string())}, {"agent", agent}};
   VAULT_RETURN_IF_ERROR(WriteFileDurable(job.dir / "job.json", Dump(job.meta)));
-  auto r = Run(job);
-  if (!r.ok()) (void)RollBack(job.meta, job.dir);
-  return r;
+  return RunGuarded(job);
 }
 
 Result<Outcome> Ingester::Run(Job& job) {
@@ -303,20 +376,21 @@ Result<Outcome> Ingester::Run(Job& job) {
   std::string fingerprint = Sha256Hex(fingerprint_text);
 
   // 4. Duplicates: the same payload (names and digests) is stored once.
+  std::optional<std::string> duplicate_of;
+  bool in_flight = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    VAULT_ASSIGN_OR_RETURN(auto existing, env_.catalog->FindFingerprint(fingerprint));
-    if (existing || reserved_.count(fingerprint)) {
-      std::string other = existing ? *existing : std::string("(an ingest in progress)");
-      Outcome o;
-      auto r = Reject(job,
-                      {"ingest.duplicate", "",
-                       "the same payload is already stored as object " + other},
-                      json::array(), warnings);
-      if (r.ok() && existing) r->object_id = *existing;
-      return r;
-    }
-    reserved_.insert(fingerprint);
+    VAULT_ASSIGN_OR_RETURN(duplicate_of, env_.catalog->FindFingerprint(fingerprint));
+    in_flight = !duplicate_of && reserved_.count(fingerprint) > 0;
+    if (!duplicate_of && !in_flight) reserved_.insert(fingerprint);
+  }
+  if (duplicate_of || in_flight) {
+    std::string other = duplicate_of ? *duplicate_of : std::string("(an ingest in progress)");
+    auto r = Reject(job,
+                    {"ingest.duplicate", "", "the same payload is already stored as object " + other},
+                    json::array(), warnings);
+    if (r.ok() && duplicate_of) r->object_id = *duplicate_of;
+    return r;
   }
   struct Unreserve {
     Ingester* self;
@@ -414,18 +488,24 @@ Result<Outcome> Ingester::Run(Job& job) {
                  {"payload_files", report.payload.size()},
                  {"bag_version", report.version}};
   {
-    std::lock_guard<std::mutex> lock(commit_mu_);
-    std::vector<eventlog::EventDraft> drafts;
-    drafts.push_back({"validation", object_id, job.agent, "success",
-                      {{"bagit", report.version}, {"warnings", warnings}}});
-    drafts.push_back({"ingestion", object_id, job.agent, "success", detail});
-    VAULT_ASSIGN_OR_RETURN(auto events, env_.log->Append(std::move(drafts)));
-    CrashPoint("ingest:logged");
-    catalog::WriteBatch batch;
-    for (const auto& e : events) VAULT_RETURN_IF_ERROR(MaterializeEvent(e, env_.stores, batch));
-    VAULT_RETURN_IF_ERROR(env_.catalog->Apply(batch));
-    CrashPoint("ingest:committed");
+    // Before the commit point, run the very materialisation replay will run, on a draft of the
+    // event: an object whose metadata cannot be read back is rolled back now, never logged.
+    eventlog::Event probe;
+    probe.type = "ingestion";
+    probe.object = object_id;
+    probe.outcome = "success";
+    probe.time = created;
+    probe.detail = detail;
+    catalog::WriteBatch unused;
+    VAULT_RETURN_IF_ERROR(MaterializeEvent(probe, env_.stores, unused)
+                              .WithContext("reading the stored object back"));
   }
+  std::vector<eventlog::EventDraft> drafts;
+  drafts.push_back({"validation", object_id, job.agent, "success",
+                    {{"bagit", report.version}, {"warnings", warnings}}});
+  drafts.push_back({"ingestion", object_id, job.agent, "success", detail});
+  job.committed = true;  // from here on the log may hold the event: never roll back
+  VAULT_RETURN_IF_ERROR(Commit(std::move(drafts)).status());
 
   // 8. Receipt, then the staging directory goes (an inbox package is consumed here).
   VAULT_ASSIGN_OR_RETURN(auto obj, env_.catalog->GetObject(object_id));
@@ -474,8 +554,8 @@ Result<Outcome> Ingester::Reject(Job& job, Rejection r, json errors, json warnin
     errors.push_back({{"code", r.rule}, {"path", r.path}, {"message", r.message}});
   }
   TimePoint now = env_.clock->Now();
-  fs::path qdir = env_.home.quarantine() / (Stamp(now) + "-" + job.id);
-  VAULT_RETURN_IF_ERROR(CreateDirsDurable(qdir));
+  std::string qname = Stamp(now) + "-" + job.id;
+  fs::path qdir = env_.home.quarantine() / qname;
   json reason = {{"rule", r.rule},
                  {"path", r.path},
                  {"message", r.message},
@@ -486,26 +566,14 @@ Result<Outcome> Ingester::Reject(Job& job, Rejection r, json errors, json warnin
                  {"time", FormatIso8601(now)},
                  {"source", job.kind == "inbox" ? std::string("inbox")
                                                 : EscapeInvalidUtf8(job.source.string())}};
-  VAULT_RETURN_IF_ERROR(WriteFileDurable(qdir / "reason.json", Dump(reason, 2)));
-  CrashPoint("ingest:reason-written");
-  {
-    std::lock_guard<std::mutex> lock(commit_mu_);
-    std::vector<eventlog::EventDraft> drafts;
-    drafts.push_back({"ingestion", "", job.agent, "failure",
-                      {{"package", safe_name}, {"job", job.id}, {"rule", r.rule},
-                       {"path", r.path}, {"message", r.message},
-                       {"quarantine", qdir.filename().string()}}});
-    VAULT_ASSIGN_OR_RETURN(auto events, env_.log->Append(std::move(drafts)));
-    catalog::WriteBatch batch;
-    for (const auto& e : events) VAULT_RETURN_IF_ERROR(MaterializeEvent(e, env_.stores, batch));
-    VAULT_RETURN_IF_ERROR(env_.catalog->Apply(batch));
-  }
-  if (job.kind == "inbox") {
-    // The package goes to quarantine untouched (a rename: not one byte changes).
-    VAULT_RETURN_IF_ERROR(RenameDurable(job.source, qdir / job.name));
-    CrashPoint("ingest:quarantined");
-  }
-  VAULT_RETURN_IF_ERROR(RemoveTree(job.dir));
+  // 1. The decision is recorded first: from here Recover() completes the quarantine.
+  job.meta["quarantine"] = qname;
+  job.meta["reason"] = reason;
+  VAULT_RETURN_IF_ERROR(WriteFileDurable(job.dir / "job.json", Dump(job.meta)));
+  job.committed = true;
+  CrashPoint("ingest:rejection-recorded");
+  // 2. Content before the log: the package goes to quarantine untouched (a rename).
+  VAULT_RETURN_IF_ERROR(FinishRejection(job.meta, job.dir));
   out.rejection = std::move(r);
   out.errors = std::move(errors);
   out.warnings = std::move(warnings);
@@ -516,9 +584,54 @@ Result<Outcome> Ingester::Reject(Job& job, Rejection r, json errors, json warnin
   return out;
 }
 
+// Completes a recorded rejection (at run time or in recovery): package into quarantine,
+// reason.json beside it, the failure event, then the job directory goes. Idempotent.
+Status Ingester::FinishRejection(const json& meta, const fs::path& job_dir) {
+  std::string qname = meta.value("quarantine", "");
+  if (qname.empty() || qname.find('/') != std::string::npos || qname[0] == '.') {
+    return Status::Corruption("job.json names a bad quarantine entry: " + EscapeInvalidUtf8(qname));
+  }
+  fs::path qdir = env_.home.quarantine() / qname;
+  VAULT_RETURN_IF_ERROR(CreateDirsDurable(qdir));
+  std::error_code ec;
+  if (meta.value("kind", "") == "inbox") {
+    auto raw = HexDecode(meta.value("name_hex", ""));
+    if (raw && !raw->empty()) {
+      fs::path claimed = job_dir / "package" / *raw;
+      if (fs::exists(fs::symlink_status(claimed, ec))) {
+        VAULT_RETURN_IF_ERROR(RenameDurable(claimed, qdir / *raw));
+        CrashPoint("ingest:quarantined");
+      }
+    }
+  }
+  if (!fs::exists(qdir / "reason.json", ec)) {
+    json reason = meta.contains("reason") ? meta["reason"] : json::object();
+    VAULT_RETURN_IF_ERROR(WriteFileDurable(qdir / "reason.json", Dump(reason, 2)));
+    CrashPoint("ingest:reason-written");
+    std::vector<eventlog::EventDraft> drafts;
+    drafts.push_back({"ingestion", "", meta.value("agent", ""), "failure",
+                      {{"package", meta.value("name", "")},
+                       {"job", meta.value("job", "")},
+                       {"rule", reason.value("rule", "")},
+                       {"path", reason.value("path", "")},
+                       {"message", reason.value("message", "")},
+                       {"quarantine", qname}}});
+    VAULT_RETURN_IF_ERROR(Commit(std::move(drafts)).status());
+  }
+  return RemoveTree(job_dir);
+}
+
 Status Ingester::RollBack(const json& meta, const fs::path& job_dir) {
-  std::string object_id = meta.value("object_id", "");
+  std::string object_id;
+  if (meta.contains("object_id") && meta["object_id"].is_string()) {
+    object_id = meta["object_id"].get<std::string>();
+  }
   if (!object_id.empty()) {
+    // Never an object the catalog knows: that one is stored, whatever happened to the job.
+    VAULT_ASSIGN_OR_RETURN(auto known, env_.catalog->GetObject(object_id));
+    if (known) {
+      return Status::FailedPrecondition("refusing to roll back stored object " + object_id);
+    }
     // An object without a logged event was never acknowledged: remove it from every tier.
     for (auto& [tier, store] : env_.stores) {
       std::string opath = store::OcflStore::ObjectPath(object_id);
@@ -527,7 +640,6 @@ Status Ingester::RollBack(const json& meta, const fs::path& job_dir) {
         LogWarning(kComponent, "rolling back unacknowledged object " + object_id + " on " + tier);
         VAULT_RETURN_IF_ERROR(store->tier().Remove(opath + "/inventory.json"));
       }
-      std::error_code ec;
       bool any = false;
       VAULT_RETURN_IF_ERROR(store->tier().List(opath + "/", [&](std::string_view, const auto&) {
         any = true;
@@ -536,16 +648,18 @@ Status Ingester::RollBack(const json& meta, const fs::path& job_dir) {
       if (any) VAULT_RETURN_IF_ERROR(store->RemoveIncomplete(opath));
     }
   }
-  if (meta.value("kind", "") == "inbox") {
-    auto raw = HexDecode(meta.value("name_hex", ""));
-    std::string name = raw ? *raw : std::string();
-    fs::path claimed = job_dir / "package" / name;
-    std::error_code ec;
-    if (!name.empty() && fs::exists(fs::symlink_status(claimed, ec))) {
-      fs::path back = FreeName(env_.home.inbox() / name, ".recovered-" + meta.value("job", ""));
-      VAULT_RETURN_IF_ERROR(RenameDurable(claimed, back));
-      LogWarning(kComponent, "returned '" + EscapeInvalidUtf8(name) + "' to the inbox");
-    }
+  // Whatever was claimed into package/ goes back to the inbox, under a free name.
+  std::error_code ec;
+  std::vector<fs::path> claimed;
+  for (auto it = fs::directory_iterator(job_dir / "package", ec);
+       !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    claimed.push_back(it->path());
+  }
+  for (const auto& c : claimed) {
+    std::string name = c.filename().string();
+    VAULT_RETURN_IF_ERROR(
+        RenameIntoFreeName(c, env_.home.inbox(), name, job_dir.filename().string()));
+    LogWarning(kComponent, "returned '" + EscapeInvalidUtf8(name) + "' to the inbox");
   }
   return RemoveTree(job_dir);
 }
@@ -555,34 +669,48 @@ Result<int> Ingester::Recover() {
   std::error_code ec;
   if (!fs::exists(env_.home.staging(), ec)) return 0;
   std::vector<fs::path> jobs;
-  for (auto it = fs::directory_iterator(env_.home.staging(), ec); !ec && it != fs::directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::directory_iterator(env_.home.staging(), ec);
+       !ec && it != fs::directory_iterator(); it.increment(ec)) {
     jobs.push_back(it->path());
   }
   for (const auto& dir : jobs) {
     ++recovered;
+    const std::string job_name = dir.filename().string();
     auto text = ReadFileToString(dir / "job.json", 1 << 20);
+    if (!text.ok() && text.status().code() != Code::kNotFound) {
+      return std::move(text).status().WithContext("recovery: read job " + job_name);
+    }
     json meta = text.ok() ? json::parse(*text, nullptr, false) : json();
     if (!meta.is_object()) {
-      // job.json is written before anything is claimed: nothing here belongs to anyone.
-      VAULT_RETURN_IF_ERROR(RemoveTree(dir));
+      // job.json is written before anything is claimed; still, never delete what may be a
+      // package: anything under package/ goes back to the inbox.
+      LogWarning(kComponent, "recovery: job " + job_name + " has no usable job.json; salvaging");
+      VAULT_RETURN_IF_ERROR(RollBack(json::object(), dir));
       continue;
     }
-    std::string object_id = meta.value("object_id", "");
-    if (!object_id.empty()) {
+    std::string object_id;
+    if (meta.contains("object_id") && meta["object_id"].is_string()) {
+      object_id = meta["object_id"].get<std::string>();
+    }
+    if (object_id.size() > 9 && object_id.rfind("urn:uuid:", 0) == 0) {
       VAULT_ASSIGN_OR_RETURN(auto obj, env_.catalog->GetObject(object_id));
       if (obj) {
-        // Acknowledged (its event is in the log and replayed): finish the job.
-        std::error_code ec2;
-        if (!fs::exists(env_.home.receipts() / (object_id.substr(9) + ".json"), ec2)) {
-          VAULT_RETURN_IF_ERROR(WriteReceipt(*obj, {{"job", meta.value("job", "")}, {"recovered", true}}));
+        // Acknowledged (its event is in the log and was replayed): finish the job.
+        if (!fs::exists(env_.home.receipts() / (object_id.substr(9) + ".json"), ec)) {
+          VAULT_RETURN_IF_ERROR(
+              WriteReceipt(*obj, {{"job", meta.value("job", "")}, {"recovered", true}}));
         }
         VAULT_RETURN_IF_ERROR(RemoveTree(dir));
-        LogInfo(kComponent, "recovery: finished job " + dir.filename().string() + " (" + object_id + ")");
+        LogInfo(kComponent, "recovery: finished job " + job_name + " (" + object_id + ")");
         continue;
       }
     }
-    LogWarning(kComponent, "recovery: rolling back job " + dir.filename().string());
+    if (meta.contains("quarantine") && meta["quarantine"].is_string()) {
+      LogInfo(kComponent, "recovery: completing the rejection of job " + job_name);
+      VAULT_RETURN_IF_ERROR(FinishRejection(meta, dir));
+      continue;
+    }
+    LogWarning(kComponent, "recovery: rolling back job " + job_name);
     VAULT_RETURN_IF_ERROR(RollBack(meta, dir));
   }
   // Incomplete object directories (a crash inside an object write) are never acknowledged.

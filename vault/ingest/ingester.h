@@ -16,6 +16,7 @@
 // are serialised internally. Recover() must run alone, before any ingest.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -83,9 +84,23 @@ class Ingester {
   // Returns the number of jobs recovered.
   Result<int> Recover();
 
+  // True once a job failed after its commit point (the log append): the catalog may lag the
+  // log, so every further ingest is refused until a restart replays the log and recovers.
+  bool halted() const { return halted_.load(); }
+
+  // Appends events and applies them to the catalog (through MaterializeEvent), in sequence
+  // order, for every writer of the vault. Failing after the append halts the ingester.
+  Result<std::vector<eventlog::Event>> Commit(std::vector<eventlog::EventDraft> drafts);
+  std::string halt_reason() const;
+
  private:
   struct Job;
+  // Runs the job; on failure rolls it back, unless it failed past its commit point (then the
+  // ingester halts and leaves the staging directory to Recover()).
+  Result<Outcome> RunGuarded(Job& job);
   Result<Outcome> Run(Job& job);
+  void Halt(const std::string& why);
+  Status FinishRejection(const nlohmann::json& meta, const std::filesystem::path& job_dir);
   Result<Outcome> Reject(Job& job, Rejection r, nlohmann::json errors, nlohmann::json warnings);
   Status RollBack(const nlohmann::json& job_json, const std::filesystem::path& job_dir);
   Status WriteReceipt(const catalog::ObjectRecord& obj, const nlohmann::json& extra);
@@ -94,6 +109,9 @@ class Ingester {
   std::mutex mu_;  // guards reserved_
   std::set<std::string> reserved_;  // payload fingerprints of ingests in flight
   std::mutex commit_mu_;  // serialises log append + catalog apply (sequence order)
+  std::atomic<bool> halted_{false};
+  mutable std::mutex halt_mu_;
+  std::string halt_reason_;  // GUARDED_BY(halt_mu_)
 };
 
 }  // namespace vault::ingest

@@ -96,6 +96,15 @@ Status MaterializeEvent(const eventlog::Event& event, const StoreMap& stores,
     VAULT_RETURN_IF_ERROR(MaterializeIngestion(event, stores, batch)
                               .WithContext("materialise event " + std::to_string(event.seq)));
   }
+  if (event.type == "fixity check" && !event.object.empty()) {
+    // A copy changed state (ok <-> damaged): the catalog's copy record follows the log.
+    catalog::CopyRecord c;
+    c.object_id = event.object;
+    c.tier = Str(event.detail, "tier");
+    c.state = Str(event.detail, "state");
+    c.version = Str(event.detail, "version");
+    if (!c.tier.empty() && !c.state.empty()) batch.PutCopy(std::move(c));
+  }
   if (!event.object.empty()) batch.IndexEvent(event.seq, event.object, event.type);
   batch.SetLastAppliedSeq(event.seq);
   return Status::Ok();

@@ -20,7 +20,7 @@ namespace vault::ingest {
 using StoreMap = std::map<std::string, store::OcflStore*, std::less<>>;
 
 // Adds the records `event` implies to `batch` (and always SetLastAppliedSeq(event.seq)).
-// Unknown event types are only indexed. kNotFound if an ingestion event names an object that
+// A "fixity check" event sets the copy state it records. Unknown event types are only indexed. kNotFound if an ingestion event names an object that
 // is not in storage (the catalog must not claim what the tiers do not hold).
 Status MaterializeEvent(const eventlog::Event& event, const StoreMap& stores,
                         catalog::WriteBatch& batch);
