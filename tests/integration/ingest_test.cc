@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <fstream>
+#include <thread>
+
 #include "formats/mets/aip.h"
 #include "formats/mets/schemas.h"
 #include "formats/ocfl/validator.h"
@@ -338,6 +342,45 @@ TEST_F(IngestTest, ApiRefusesPackagesInsideTheVault) {
   auto r = Vaultctl({"--root", home_.string(), "ingest", (home_ / "staging").string(), "--wait"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("inside the vault"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace vault::testing
+
+namespace vault::testing {
+namespace {
+
+TEST(InboxSettleTest, PackageWrittenInPlaceIsTakenOnceUnchanged) {
+  TempDir tmp;
+  fs::path home = tmp / "vault";
+  ASSERT_EQ(Vaultctl({"init", home.string()}).exit_code, 0);
+  std::string cfg = ReadFile(home / "vault.toml");
+  auto pos = cfg.find("settle_seconds = 5.0");
+  ASSERT_NE(pos, std::string::npos);
+  cfg.replace(pos, std::string("settle_seconds = 5.0").size(), "settle_seconds = 1.0");
+  WriteFile(home / "vault.toml", cfg);
+  Daemon d(home);
+  ASSERT_TRUE(d.Start());
+  fs::path bag = tmp / "inplace";
+  MakeBag(bag, {{"a.txt", "written in place"}});
+  fs::path tgz = tmp / "inplace.tar.gz";
+  TarGz(bag, tgz);
+  std::string bytes = ReadFile(tgz);
+  // Written in place in two halves, 0.5 s apart: not taken before it stops changing.
+  {
+    std::ofstream f(home / "inbox" / "inplace.tar.gz", std::ios::binary);
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+    f.flush();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    EXPECT_TRUE(fs::exists(home / "inbox" / "inplace.tar.gz")) << "taken before it settled";
+    f.write(bytes.data() + bytes.size() / 2,
+            static_cast<std::streamsize>(bytes.size() - bytes.size() / 2));
+  }
+  ASSERT_TRUE(WaitFor([&] { return CountEntries(home / "receipts") == 1 &&
+                                   CountEntries(home / "inbox") == 0; }, 30))
+      << d.stderr_text();
+  EXPECT_EQ(CountEntries(home / "quarantine"), 0u);
+  d.Terminate();
 }
 
 }  // namespace

@@ -528,7 +528,7 @@ Status Ingester::WriteReceipt(const catalog::ObjectRecord& obj, const json& extr
             {"fingerprint", obj.fingerprint},
             {"version", obj.head_version},
             {"object_path", store::OcflStore::ObjectPath(obj.id)},
-            {"payload_files", obj.files},
+            {"files", obj.files},   // every file of the object: payload, tag files, METS, PREMIS
             {"bytes", obj.bytes},
             {"event_seq", obj.ingest_seq},
             {"file_code", obj.file_code},
