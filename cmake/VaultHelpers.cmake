@@ -29,8 +29,9 @@ function(vault_test name)
   if(NOT A_TIMEOUT)
     set(A_TIMEOUT 600)
   endif()
-  set(props TIMEOUT ${A_TIMEOUT}
-    ENVIRONMENT "VAULT_CORPORA=$ENV{VAULT_CORPORA};VAULT_BIN_DIR=${PROJECT_BINARY_DIR}/bin")
+  # VAULT_CORPORA reaches the tests from ctest's own environment; one variable here, because a
+  # ';' inside a list element would split the PROPERTIES list.
+  set(props TIMEOUT ${A_TIMEOUT} ENVIRONMENT "VAULT_BIN_DIR=${PROJECT_BINARY_DIR}/bin")
   if(A_LABELS)
     list(APPEND props LABELS "${A_LABELS}")
   endif()

@@ -18,5 +18,5 @@ if [ "${VAULT_SKIP_SANITIZE:-0}" != "1" ]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVAULT_SANITIZE=ON -DVAULT_WERROR=ON >/dev/null
   cmake --build build-asan -j"$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan -j"$jobs" --output-on-failure -LE slow
+    ctest --test-dir build-asan -j"$jobs" --output-on-failure
 fi

@@ -425,14 +425,7 @@ namespace {
 Result<std::optional<Violation>> CopyDir(const fs::path& src_root, const std::string& rel,
                                          Sink& sink) {
   fs::path dir = rel.empty() ? src_root : src_root / rel;
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    names.push_back(it->path().filename().string());
-  }
-  if (ec)
-    return Status::FromErrno(ec.value(), "list", dir.string());
-  std::sort(names.begin(), names.end());
+  VAULT_ASSIGN_OR_RETURN(std::vector<std::string> names, ListDirSorted(dir));
   for (const std::string& n : names) {
     std::string child = rel.empty() ? n : rel + "/" + n;
     std::string clean;

@@ -371,14 +371,7 @@ class Validator {
   // Lists the bag without following symlinks.
   Status Walk(const std::string& rel, int depth) {
     fs::path dir = rel.empty() ? root_ : root_ / rel;
-    std::error_code ec;
-    std::vector<std::string> names;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-      names.push_back(it->path().filename().string());
-    }
-    if (ec)
-      return Status::FromErrno(ec.value(), "list", dir.string());
-    std::sort(names.begin(), names.end());
+    VAULT_ASSIGN_OR_RETURN(std::vector<std::string> names, ListDirSorted(dir));
     for (const std::string& n : names) {
       std::string child = rel.empty() ? n : rel + "/" + n;
       struct stat st;
@@ -1264,14 +1257,7 @@ namespace {
 
 Status ListPayload(const fs::path& root, const std::string& rel, std::vector<std::string>* out) {
   fs::path dir = root / rel;
-  std::error_code ec;
-  std::vector<std::string> names;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    names.push_back(it->path().filename().string());
-  }
-  if (ec)
-    return Status::FromErrno(ec.value(), "list", dir.string());
-  std::sort(names.begin(), names.end());
+  VAULT_ASSIGN_OR_RETURN(std::vector<std::string> names, ListDirSorted(dir));
   for (const std::string& n : names) {
     std::string child = rel + "/" + n;
     struct stat st;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -194,6 +195,17 @@ Status MakeReadOnly(const fs::path& path) {
   mode_t mode = st.st_mode & 07555;
   if (::chmod(path.c_str(), mode) != 0) return Status::FromErrno(errno, "chmod", path.string());
   return Status::Ok();
+}
+
+Result<std::vector<std::string>> ListDirSorted(const fs::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    names.push_back(it->path().filename().string());
+  }
+  if (ec) return Status::FromErrno(ec.value(), "list", dir.string());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 bool IsDurableWriteTemp(std::string_view name) {

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "vault/base/status.h"
 
@@ -64,6 +65,9 @@ Status CreateDirsDurable(const fs::path& dir);
 Status RemoveTree(const fs::path& path);
 // chmod a-w on a file or directory.
 Status MakeReadOnly(const fs::path& path);
+
+// The names in `dir` (not "." or ".."), sorted bytewise. Never follows anything.
+Result<std::vector<std::string>> ListDirSorted(const fs::path& dir);
 
 // True for the temp names WriteFileDurable uses ("<name>.tmp-<12 chars>"): a crash can leave
 // one behind, and startup removes them.
