@@ -219,7 +219,10 @@ TEST_F(IngestTest, InvalidBagInInboxGoesToQuarantineUntouched) {
   TarGz(bag, staged);
   std::string before = Sha256Hex(ReadFile(staged));
   fs::rename(staged, home_ / "inbox" / "broken.tar.gz");
-  ASSERT_TRUE(WaitFor([&] { return CountEntries(home_ / "quarantine") == 1 && CountEntries(home_ / "inbox") == 0; }, 30));
+  // The job directory is removed last, after the package and reason.json are in quarantine.
+  ASSERT_TRUE(WaitFor([&] { return CountEntries(home_ / "quarantine") == 1 &&
+                                   CountEntries(home_ / "inbox") == 0 &&
+                                   CountEntries(home_ / "staging") == 0; }, 30));
   fs::path q = fs::directory_iterator(home_ / "quarantine")->path();
   EXPECT_EQ(Sha256Hex(ReadFile(q / "broken.tar.gz")), before) << "quarantined package must be untouched";
   json reason = json::parse(ReadFile(q / "reason.json"));
