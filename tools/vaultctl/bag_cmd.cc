@@ -8,6 +8,7 @@
 
 #include "formats/bagit/bagit.h"
 #include "tools/vaultctl/commands.h"
+#include "tools/vaultctl/report.h"
 
 namespace vault::ctl {
 namespace {
@@ -18,42 +19,20 @@ struct BagValidateArgs {
   bool no_digests = false;
 };
 
-void PrintIssues(const char* label, const std::vector<bagit::Issue>& issues) {
-  for (const auto& i : issues) {
-    std::cout << label << " " << i.code << " " << (i.path.empty() ? "." : i.path) << ": "
-              << i.message << "\n";
-  }
-}
-
 int RunValidate(const BagValidateArgs& a) {
   bagit::Options opts;
   opts.check_digests = !a.no_digests;
   Result<bagit::Report> r = bagit::ValidateBagAtPath(a.path, opts, archive::ExtractLimits{});
-  if (!r.ok()) {
-    if (a.json) {
-      nlohmann::json j = {{"valid", false},
-                          {"error", std::string(r.status().message())},
-                          {"errors", nlohmann::json::array()},
-                          {"warnings", nlohmann::json::array()}};
-      std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-    } else {
-      std::cerr << "vaultctl bag validate: cannot read " << a.path << ": " << r.status().message()
-                << "\n";
-    }
-    return kExitUnavailable;
-  }
+  if (!r.ok()) return ReportUnreadable("bag validate", a.path, r.status(), a.json);
   if (a.json) {
-    std::cout << bagit::ReportToJson(*r).dump(2, ' ', false,
-                                              nlohmann::json::error_handler_t::replace)
-              << "\n";
-  } else {
-    PrintIssues("ERROR", r->errors);
-    PrintIssues("WARN ", r->warnings);
-    std::cout << a.path << ": " << (r->valid ? "valid" : "INVALID") << " BagIt "
-              << (r->version.empty() ? "?" : r->version) << " (" << r->errors.size() << " errors, "
-              << r->warnings.size() << " warnings, " << r->payload.size() << " payload files)\n";
+    PrintJsonReport(bagit::ReportToJson(*r));
+    return r->valid ? kExitOk : kExitNegative;
   }
-  return r->valid ? kExitOk : kExitNegative;
+  return PrintHumanReport(*r, a.path + ": " + (r->valid ? "valid" : "INVALID") + " BagIt " +
+                                  (r->version.empty() ? "?" : r->version) + " (" +
+                                  std::to_string(r->errors.size()) + " errors, " +
+                                  std::to_string(r->warnings.size()) + " warnings, " +
+                                  std::to_string(r->payload.size()) + " payload files)");
 }
 
 }  // namespace

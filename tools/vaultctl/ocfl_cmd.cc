@@ -8,6 +8,7 @@
 
 #include "formats/ocfl/validator.h"
 #include "tools/vaultctl/commands.h"
+#include "tools/vaultctl/report.h"
 
 namespace vault::ctl {
 namespace {
@@ -18,43 +19,19 @@ struct OcflValidateArgs {
   bool no_digests = false;
 };
 
-void PrintIssues(const char* label, const std::vector<ocfl::ValidationIssue>& issues) {
-  for (const auto& i : issues) {
-    std::cout << label << " " << i.code << " " << (i.path.empty() ? "." : i.path) << ": "
-              << i.message << "\n";
-  }
-}
-
 int RunValidate(const OcflValidateArgs& a) {
   ocfl::ValidateOptions opts;
   opts.check_digests = !a.no_digests;
   Result<ocfl::ValidationReport> r = ocfl::ValidatePath(a.path, opts);
-  if (!r.ok()) {
-    if (a.json) {
-      nlohmann::json j = {{"valid", false},
-                          {"error", std::string(r.status().message())},
-                          {"errors", nlohmann::json::array()},
-                          {"warnings", nlohmann::json::array()}};
-      std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-    } else {
-      std::cerr << "vaultctl ocfl validate: cannot read " << a.path << ": "
-                << r.status().message() << "\n";
-    }
-    return kExitUnavailable;
-  }
+  if (!r.ok()) return ReportUnreadable("ocfl validate", a.path, r.status(), a.json);
   if (a.json) {
-    // File names from disk may be invalid UTF-8: replace rather than throw.
-    std::cout << ocfl::ReportToJson(*r).dump(2, ' ', false,
-                                             nlohmann::json::error_handler_t::replace)
-              << "\n";
-  } else {
-    PrintIssues("ERROR", r->errors);
-    PrintIssues("WARN ", r->warnings);
-    std::cout << a.path << ": " << (r->valid ? "valid" : "INVALID") << " (" << r->errors.size()
-              << " errors, " << r->warnings.size() << " warnings, " << r->objects_checked
-              << " objects checked)\n";
+    PrintJsonReport(ocfl::ReportToJson(*r));
+    return r->valid ? kExitOk : kExitNegative;
   }
-  return r->valid ? kExitOk : kExitNegative;
+  return PrintHumanReport(*r, a.path + ": " + (r->valid ? "valid" : "INVALID") + " (" +
+                                  std::to_string(r->errors.size()) + " errors, " +
+                                  std::to_string(r->warnings.size()) + " warnings, " +
+                                  std::to_string(r->objects_checked) + " objects checked)");
 }
 
 }  // namespace

@@ -464,6 +464,7 @@ Result<Outcome> Ingester::Run(Job& job) {
   req.created = created;
   req.message = "Ingest of package " + display_name;
   req.user_name = job.agent;
+  req.user_address = "urn:archive-vault:agent:" + EscapeInvalidUtf8(job.agent);  // OCFL W008
   req.move_staged = true;
   VAULT_RETURN_IF_ERROR(store_it->second->CreateObject(req).status());
   CrashPoint("ingest:stored");
