@@ -300,5 +300,81 @@ TYPED_TEST(TierConformanceTest, SealMakesReadOnly) {
   }
 }
 
+TYPED_TEST(TierConformanceTest, UnsealMakesDirectoriesWritableAgain) {
+  Tier& t = *this->tier_;
+  ASSERT_OK(t.PutBytes("obj/v1/content/a", "a"));
+  ASSERT_OK(t.PutBytes("obj/inventory.json", "{}"));
+  ASSERT_OK(t.Seal("obj"));
+  // Root ignores permission bits: the local tier cannot refuse anything to it.
+  const bool enforced = !t.LocalPath("obj").has_value() || ::geteuid() != 0;
+  auto mode = [&](const std::string& key) -> unsigned {
+    struct stat st{};
+    EXPECT_EQ(::lstat(t.LocalPath(key)->c_str(), &st), 0) << key;
+    return st.st_mode & 0777;
+  };
+  if (enforced) {
+    EXPECT_EQ(t.PutBytes("obj/v1/content/b", "b").code(), Code::kPermissionDenied);
+  }
+
+  ASSERT_OK(t.Unseal("obj"));
+  if (t.LocalPath("obj")) {
+    EXPECT_EQ(mode("obj"), 0755u);
+    EXPECT_EQ(mode("obj/v1"), 0755u);
+    EXPECT_EQ(mode("obj/v1/content"), 0755u);
+    EXPECT_EQ(mode("obj/v1/content/a"), 0444u) << "files stay read-only";
+    EXPECT_EQ(mode("obj/inventory.json"), 0444u);
+  }
+  ASSERT_OK(t.PutBytes("obj/v1/content/b", "b"));
+  ASSERT_OK(t.PutBytes("obj/new", "n"));
+  ASSERT_OK(t.PutBytes("obj/v2/content/c", "c"));
+  ASSERT_OK(t.Remove("obj/v1/content/a"));
+  // Write once still holds: existing keys are not overwritten.
+  EXPECT_EQ(t.PutBytes("obj/inventory.json", "x").code(), Code::kAlreadyExists);
+  EXPECT_EQ(*t.ReadAll("obj/inventory.json", 10), "{}");
+
+  ASSERT_OK(t.Seal("obj"));
+  if (t.LocalPath("obj")) {
+    EXPECT_EQ(mode("obj"), 0555u);
+    EXPECT_EQ(mode("obj/v2/content"), 0555u);
+    EXPECT_EQ(mode("obj/v2/content/c"), 0444u);
+  }
+  if (enforced) {
+    EXPECT_EQ(t.PutBytes("obj/v1/content/d", "d").code(), Code::kPermissionDenied);
+    EXPECT_EQ(t.PutBytes("obj/v3/x", "d").code(), Code::kPermissionDenied);
+  }
+  EXPECT_EQ(this->Keys("obj/"), (std::vector<std::string>{"obj/inventory.json", "obj/new",
+                                                          "obj/v1/content/b",
+                                                          "obj/v2/content/c"}));
+}
+
+TYPED_TEST(TierConformanceTest, UnsealOfPartsAndMissingPrefixes) {
+  Tier& t = *this->tier_;
+  ASSERT_OK(t.PutBytes("obj/v1/content/a", "a"));
+  ASSERT_OK(t.PutBytes("other/x", "x"));
+  ASSERT_OK(t.Seal(""));
+  // A missing prefix or a key is nothing to unseal; a bad key is still refused.
+  ASSERT_OK(t.Unseal("missing/prefix"));
+  ASSERT_OK(t.Unseal("obj/v1/content/a"));
+  EXPECT_EQ(t.Unseal("../up").code(), Code::kInvalidArgument);
+  // Unsealing a subtree leaves the rest sealed.
+  ASSERT_OK(t.Unseal("obj/v1"));
+  ASSERT_OK(t.PutBytes("obj/v1/content/b", "b"));
+  ASSERT_OK(t.PutBytes("obj/v1/new", "n"));
+  const bool enforced = !t.LocalPath("obj").has_value() || ::geteuid() != 0;
+  if (enforced) {
+    EXPECT_EQ(t.PutBytes("obj/top", "t").code(), Code::kPermissionDenied);
+    EXPECT_EQ(t.PutBytes("other/y", "y").code(), Code::kPermissionDenied);
+  }
+  // Unseal("") opens everything.
+  ASSERT_OK(t.Unseal(""));
+  ASSERT_OK(t.PutBytes("obj/top", "t"));
+  ASSERT_OK(t.PutBytes("other/y", "y"));
+  if (auto p = t.LocalPath("other")) {
+    struct stat st{};
+    ASSERT_EQ(::stat(p->c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0755u);
+  }
+}
+
 }  // namespace
 }  // namespace vault::tiers

@@ -143,6 +143,27 @@ Status SealTree(const fs::path& path) {
   return Status::Ok();
 }
 
+// The inverse of SealTree for directories: 0755 at and below `path`; files and symlinks are
+// left alone. The directory is made writable before its children are read (0555 is readable
+// anyway, but this keeps the order of a crash simple: parents first).
+Status UnsealTree(const fs::path& path) {
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return Status::Ok();  // nothing to unseal
+    return Status::FromErrno(errno, "stat", path.string());
+  }
+  if (!S_ISDIR(st.st_mode)) return Status::Ok();
+  if ((st.st_mode & 07777) != 0755 && ::chmod(path.c_str(), 0755) != 0) {
+    return Status::FromErrno(errno, "chmod", path.string());
+  }
+  std::vector<DirEntry> entries;
+  VAULT_RETURN_IF_ERROR(ReadDirEntries(path, &entries));
+  for (const DirEntry& e : entries) {
+    if (e.is_dir) VAULT_RETURN_IF_ERROR(UnsealTree(path / e.name));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 LocalTier::LocalTier(std::string name, std::filesystem::path root)
@@ -452,6 +473,19 @@ Status LocalTier::Seal(std::string_view prefix) {
   }
   VAULT_ASSIGN_OR_RETURN(fs::path path, PathFor(prefix));
   return SealTree(path);
+}
+
+Status LocalTier::Unseal(std::string_view prefix) {
+  if (prefix.empty()) {
+    std::vector<DirEntry> entries;
+    VAULT_RETURN_IF_ERROR(ReadDirEntries(root_, &entries));
+    for (const DirEntry& e : entries) {
+      if (e.is_dir) VAULT_RETURN_IF_ERROR(UnsealTree(root_ / e.name));
+    }
+    return Status::Ok();
+  }
+  VAULT_ASSIGN_OR_RETURN(fs::path path, PathFor(prefix));
+  return UnsealTree(path);
 }
 
 std::optional<fs::path> LocalTier::LocalPath(std::string_view key) const {

@@ -67,6 +67,8 @@ class LocalTier final : public Tier {
   Status PruneEmpty(std::string_view prefix) override;
   // Seal("") seals everything below the root but not the root directory itself.
   Status Seal(std::string_view prefix) override;
+  // Unseal("") unseals every directory below the root (the root itself is never sealed).
+  Status Unseal(std::string_view prefix) override;
   std::optional<std::filesystem::path> LocalPath(std::string_view key) const override;
   bool IsTemporaryKey(std::string_view key) const override;
 

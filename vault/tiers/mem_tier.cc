@@ -152,6 +152,23 @@ Status MemTier::Seal(std::string_view prefix) {
   return Status::Ok();
 }
 
+Status MemTier::Unseal(std::string_view prefix) {
+  if (!prefix.empty()) VAULT_RETURN_IF_ERROR(CheckKey(name_, prefix));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (prefix.empty()) {
+    sealed_dirs_.clear();
+    return Status::Ok();
+  }
+  const std::string p(prefix);
+  sealed_dirs_.erase(p);
+  const std::string under = p + "/";
+  for (auto it = sealed_dirs_.lower_bound(under);
+       it != sealed_dirs_.end() && it->starts_with(under);) {
+    it = sealed_dirs_.erase(it);
+  }
+  return Status::Ok();
+}
+
 Status MemTier::CorruptForTesting(std::string_view key, std::string data) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = objects_.find(std::string(key));

@@ -5,7 +5,7 @@
 //
 // It follows the local tier's rules: write once, keys checked with CheckSafeRelativePath, a key
 // cannot also be a prefix of other keys, Seal(prefix) makes later Puts under that prefix fail
-// with kPermissionDenied (Remove still works). Sync() does nothing: nothing here is durable.
+// with kPermissionDenied (Remove still works) until Unseal(prefix). Sync() does nothing: nothing here is durable.
 // Threading: thread-safe (one mutex).
 #pragma once
 
@@ -37,6 +37,8 @@ class MemTier final : public Tier {
       const override;
   Status Remove(std::string_view key) override;
   Status Seal(std::string_view prefix) override;
+  // Forgets the sealed marks of `prefix` and of every "directory" below it ("" = all).
+  Status Unseal(std::string_view prefix) override;
   std::optional<std::filesystem::path> LocalPath(std::string_view) const override {
     return std::nullopt;
   }

@@ -99,10 +99,18 @@ class Tier {
   virtual Status PruneEmpty(std::string_view prefix);
 
   // Makes everything under `prefix` (a key, or a "directory" of keys) read-only: local tiers
-  // chmod files 0444 and directories 0555. Sealing is one-way for Put: a later Put under a
-  // sealed directory fails with kPermissionDenied (EACCES). Writing a new OCFL version (v2)
-  // into a sealed object will need an Unseal step that does not exist yet.
+  // chmod files 0444 and directories 0555. A later Put under a sealed directory fails with
+  // kPermissionDenied (EACCES) until Unseal().
   virtual Status Seal(std::string_view prefix) = 0;
+
+  // The inverse of Seal() for directories only: Puts under `prefix` work again. Local tiers
+  // chmod every directory at and below `prefix` to 0755 ("" = every directory below the root);
+  // files keep 0444, so existing keys stay unchangeable (Put creates new files and Remove
+  // unlinks: both need only the directory writable). A missing prefix, or a prefix that is a
+  // key, is not an error (nothing to do). Used by the store to repair a damaged copy (and, later,
+  // to add versions); the caller Seals again when done. A crash in between leaves the prefix
+  // unsealed, which costs only the defence in depth that sealing is (see LocalTier caveats).
+  virtual Status Unseal(std::string_view prefix) = 0;
 
   // True for keys that are leftovers of an interrupted Put (local: ".vault-tmp-*" files) and
   // never a key anyone put. Recovery code may remove them. Default: none exist.
