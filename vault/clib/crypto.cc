@@ -122,6 +122,70 @@ std::vector<std::string> MultiHasher::Finish() {
   return out;
 }
 
+namespace {
+
+// The EVP_MD behind a ReusableHasher algorithm name, fetched once per process (nullptr if
+// OpenSSL cannot provide it). `canonical` receives the OCFL spelling.
+const EVP_MD* FetchByOcflName(std::string_view algorithm, std::string_view* canonical) {
+  if (auto a = ParseDigestName(algorithm)) {
+    *canonical = DigestName(*a);
+    return FetchCached(*a);
+  }
+  std::string n;
+  for (char c : algorithm) n.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+  if (n == "blake2b-512" || n == "blake2b512") {
+    static EVP_MD* const kBlake2b512 = EVP_MD_fetch(nullptr, "BLAKE2B-512", nullptr);
+    *canonical = "blake2b-512";
+    return kBlake2b512;
+  }
+  *canonical = {};
+  return nullptr;
+}
+
+}  // namespace
+
+struct ReusableHasher::Impl {
+  const EVP_MD* md = nullptr;
+  EvpMdCtxPtr ctx;
+};
+
+ReusableHasher::ReusableHasher(std::string_view name, std::unique_ptr<Impl> impl)
+    : name_(name), impl_(std::move(impl)) {}
+ReusableHasher::ReusableHasher(ReusableHasher&&) noexcept = default;
+ReusableHasher& ReusableHasher::operator=(ReusableHasher&&) noexcept = default;
+ReusableHasher::~ReusableHasher() = default;
+
+Result<ReusableHasher> ReusableHasher::Create(std::string_view algorithm) {
+  std::string_view canonical;
+  const EVP_MD* md = FetchByOcflName(algorithm, &canonical);
+  if (canonical.empty()) {
+    return Status::InvalidArgument("unknown digest algorithm \"" + std::string(algorithm) + "\"");
+  }
+  if (md == nullptr) return OpenSslStatus("EVP_MD_fetch " + std::string(canonical));
+  auto impl = std::make_unique<Impl>();
+  impl->md = md;
+  impl->ctx.reset(EVP_MD_CTX_new());
+  if (!impl->ctx || EVP_DigestInit_ex2(impl->ctx.get(), md, nullptr) != 1) {
+    return OpenSslStatus("EVP_DigestInit_ex2 " + std::string(canonical));
+  }
+  return ReusableHasher(canonical, std::move(impl));
+}
+
+void ReusableHasher::Reset() { EVP_DigestInit_ex2(impl_->ctx.get(), impl_->md, nullptr); }
+
+void ReusableHasher::Update(const void* data, size_t n) {
+  EVP_DigestUpdate(impl_->ctx.get(), data, n);
+}
+
+std::string ReusableHasher::FinishHex() {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(impl_->ctx.get(), md, &len);
+  // Re-initialising with the same EVP_MD keeps the context's allocation.
+  EVP_DigestInit_ex2(impl_->ctx.get(), impl_->md, nullptr);
+  return HexEncode(md, len);
+}
+
 Result<FileDigests> HashFile(const std::filesystem::path& path,
                              const std::vector<DigestAlgorithm>& algorithms, bool drop_cache) {
   VAULT_ASSIGN_OR_RETURN(MultiHasher hasher, MultiHasher::Create(algorithms));
