@@ -17,7 +17,8 @@ constexpr int kDayMinutes = 1440;
 
 int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  if ((a % b != 0) && ((a < 0) != (b < 0)))
+    --q;
   return q;
 }
 
@@ -45,7 +46,8 @@ Intervals DayIntervals(const std::vector<TimeWindow>& windows) {
       raw.emplace_back(s, e);
     } else if (s > e) {  // wraps past midnight
       raw.emplace_back(s, kDayMs);
-      if (e > 0) raw.emplace_back(0, e);
+      if (e > 0)
+        raw.emplace_back(0, e);
     }
   }
   std::sort(raw.begin(), raw.end());
@@ -66,7 +68,8 @@ int64_t OverlapMs(const Intervals& day, int64_t a, int64_t b) {
   for (const auto& [s, e] : day) {
     const int64_t lo = std::max(s, a);
     const int64_t hi = std::min(e, b);
-    if (hi > lo) sum += hi - lo;
+    if (hi > lo)
+      sum += hi - lo;
   }
   return sum;
 }
@@ -85,12 +88,14 @@ std::string HumanBytes(double b) {
     b /= 1024;
     ++u;
   }
-  if (u == 0) return Fmt("%.0f", b) + " B";
+  if (u == 0)
+    return Fmt("%.0f", b) + " B";
   return Fmt(b < 10 ? "%.2f" : (b < 100 ? "%.1f" : "%.0f"), b) + " " + kUnits[u];
 }
 
 std::string HumanRate(double bytes_per_s) {
-  if (std::isinf(bytes_per_s)) return "unbounded";
+  if (std::isinf(bytes_per_s))
+    return "unbounded";
   return HumanBytes(bytes_per_s) + "/s";
 }
 
@@ -110,12 +115,14 @@ int ParseClock(std::string_view s, int* hour, int* minute) {
   }
   int h = 0;
   for (size_t i = 0; i < colon; ++i) {
-    if (s[i] < '0' || s[i] > '9') return -1;
+    if (s[i] < '0' || s[i] > '9')
+      return -1;
     h = h * 10 + (s[i] - '0');
   }
   int m = 0;
   for (size_t i = colon + 1; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return -1;
+    if (s[i] < '0' || s[i] > '9')
+      return -1;
     m = m * 10 + (s[i] - '0');
   }
   *hour = h;
@@ -124,8 +131,10 @@ int ParseClock(std::string_view s, int* hour, int* minute) {
 }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -133,7 +142,8 @@ std::string_view Trim(std::string_view s) {
 
 Result<TimeWindow> ParseTimeWindow(std::string_view text) {
   const std::string_view t = Trim(text);
-  if (t.empty()) return WindowError(text, "empty");
+  if (t.empty())
+    return WindowError(text, "empty");
   const size_t dash = t.find('-');
   if (dash == std::string_view::npos || t.find('-', dash + 1) != std::string_view::npos) {
     return WindowError(text, "needs exactly one '-' between start and end");
@@ -146,11 +156,12 @@ Result<TimeWindow> ParseTimeWindow(std::string_view text) {
     int h = 0;
     int m = 0;
     if (ParseClock(parts[i], &h, &m) < 0) {
-      return WindowError(text, std::string(which) + " \"" + std::string(parts[i]) +
-                                   "\" is not HH:MM");
+      return WindowError(text,
+                         std::string(which) + " \"" + std::string(parts[i]) + "\" is not HH:MM");
     }
-    if (m > 59) return WindowError(text, std::string(which) + " minute " + std::to_string(m) +
-                                             " is outside 00..59");
+    if (m > 59)
+      return WindowError(
+          text, std::string(which) + " minute " + std::to_string(m) + " is outside 00..59");
     const bool end_midnight = i == 1 && h == 24 && m == 0;
     if (h > 23 && !end_midnight) {
       return WindowError(text, std::string(which) + " hour " + std::to_string(h) +
@@ -159,7 +170,8 @@ Result<TimeWindow> ParseTimeWindow(std::string_view text) {
     *out[i] = h * 60 + m;
   }
   // "00:00-24:00" is a whole day; equal ends are nothing (or ambiguous), so refused.
-  if (w.start_minute == w.end_minute) return WindowError(text, "start equals end");
+  if (w.start_minute == w.end_minute)
+    return WindowError(text, "start equals end");
   return w;
 }
 
@@ -174,8 +186,7 @@ Status ValidateFixityTierPolicy(const FixityTierPolicy& p) {
   if (p.period_s < kMinFixityPeriodS || p.period_s > kMaxFixityPeriodS) {
     return Status::InvalidArgument("fixity period_s = " + std::to_string(p.period_s) +
                                    " is outside " + std::to_string(kMinFixityPeriodS) + ".." +
-                                   std::to_string(kMaxFixityPeriodS) +
-                                   " (1 day .. 3 years, TT05)");
+                                   std::to_string(kMaxFixityPeriodS) + " (1 day .. 3 years, TT05)");
   }
   if (!std::isfinite(p.headroom) || p.headroom < 1.0) {
     return Status::InvalidArgument("fixity headroom = " + Fmt("%g", p.headroom) +
@@ -190,10 +201,10 @@ Status ValidateFixityTierPolicy(const FixityTierPolicy& p) {
     const bool in_range = w.start_minute >= 0 && w.start_minute < kDayMinutes &&
                           w.end_minute >= 0 && w.end_minute <= kDayMinutes;
     if (!in_range || w.start_minute == w.end_minute) {
-      return Status::InvalidArgument(
-          "fixity windows[" + std::to_string(i) + "] = {" + std::to_string(w.start_minute) +
-          ", " + std::to_string(w.end_minute) +
-          "}: minutes must be 0..1439 (end 0..1440) and start ≠ end");
+      return Status::InvalidArgument("fixity windows[" + std::to_string(i) + "] = {" +
+                                     std::to_string(w.start_minute) + ", " +
+                                     std::to_string(w.end_minute) +
+                                     "}: minutes must be 0..1439 (end 0..1440) and start ≠ end");
     }
   }
   if (p.utc_offset_s < -kMaxUtcOffsetS || p.utc_offset_s > kMaxUtcOffsetS) {
@@ -204,11 +215,13 @@ Status ValidateFixityTierPolicy(const FixityTierPolicy& p) {
 }
 
 bool InWindow(const FixityTierPolicy& p, int64_t now_ms) {
-  if (p.windows.empty()) return true;
+  if (p.windows.empty())
+    return true;
   const int64_t local = SaturatingAdd(now_ms, p.utc_offset_s * 1000);
   const int64_t r = local - FloorDiv(local, kDayMs) * kDayMs;
   for (const auto& [s, e] : DayIntervals(p.windows)) {
-    if (r >= s && r < e) return true;
+    if (r >= s && r < e)
+      return true;
   }
   return false;
 }
@@ -218,8 +231,10 @@ namespace {
 // once per copy and should not allocate each time).
 double AllowedSeconds(const FixityTierPolicy& p, const Intervals& day, int64_t from_ms,
                       int64_t to_ms) {
-  if (to_ms <= from_ms) return 0;
-  if (p.windows.empty()) return static_cast<double>(to_ms - from_ms) / 1000.0;
+  if (to_ms <= from_ms)
+    return 0;
+  if (p.windows.empty())
+    return static_cast<double>(to_ms - from_ms) / 1000.0;
   // With a fixed UTC offset every local day has the same windows, so the whole days in the
   // middle are a multiplication; only the two partial days at the ends are integrated.
   const int64_t per_day = OverlapMs(day, 0, kDayMs);
@@ -229,7 +244,8 @@ double AllowedSeconds(const FixityTierPolicy& p, const Intervals& day, int64_t f
   const int64_t d1 = FloorDiv(lt, kDayMs);
   const int64_t r0 = lf - d0 * kDayMs;
   const int64_t r1 = lt - d1 * kDayMs;
-  if (d0 == d1) return static_cast<double>(OverlapMs(day, r0, r1)) / 1000.0;
+  if (d0 == d1)
+    return static_cast<double>(OverlapMs(day, r0, r1)) / 1000.0;
   const double ms = static_cast<double>(OverlapMs(day, r0, kDayMs)) +
                     static_cast<double>(d1 - d0 - 1) * static_cast<double>(per_day) +
                     static_cast<double>(OverlapMs(day, 0, r1));
@@ -238,24 +254,27 @@ double AllowedSeconds(const FixityTierPolicy& p, const Intervals& day, int64_t f
 }  // namespace
 
 double AllowedSecondsBetween(const FixityTierPolicy& p, int64_t from_ms, int64_t to_ms) {
-  if (to_ms <= from_ms) return 0;
+  if (to_ms <= from_ms)
+    return 0;
   return AllowedSeconds(p, DayIntervals(p.windows), from_ms, to_ms);
 }
 
-RateEstimator::RateEstimator(const FixityTierPolicy& p, int64_t now_ms)
-    : p_(p), now_ms_(now_ms) {
+RateEstimator::RateEstimator(const FixityTierPolicy& p, int64_t now_ms) : p_(p), now_ms_(now_ms) {
   // Without validation the period could be anything; keep the arithmetic finite.
   p_.period_s = std::clamp<int64_t>(p_.period_s, 1, 100 * kMaxFixityPeriodS);
   day_ms_ = DayIntervals(p_.windows);
-  period_allowed_s_ = AllowedSeconds(p_, day_ms_, now_ms_, SaturatingAdd(now_ms_, p_.period_s * 1000));
+  period_allowed_s_ =
+      AllowedSeconds(p_, day_ms_, now_ms_, SaturatingAdd(now_ms_, p_.period_s * 1000));
 }
 
 void RateEstimator::Add(int64_t last_verified_ms, uint64_t bytes) {
-  if (copies_ > 0 && last_verified_ms < last_seen_ms_) out_of_order_ = true;
+  if (copies_ > 0 && last_verified_ms < last_seen_ms_)
+    out_of_order_ = true;
   last_seen_ms_ = last_verified_ms;
   ++copies_;
   total_bytes_ += static_cast<double>(bytes);
-  if (total_bytes_ <= 0) return;  // nothing to read yet: no constraint
+  if (total_bytes_ <= 0)
+    return;  // nothing to read yet: no constraint
 
   const int64_t deadline = SaturatingAdd(last_verified_ms, p_.period_s * 1000);
   double allowed = 0;
@@ -264,8 +283,8 @@ void RateEstimator::Add(int64_t last_verified_ms, uint64_t bytes) {
   } else {
     allowed = AllowedSeconds(p_, day_ms_, now_ms_, deadline);
   }
-  const double strict = allowed > 0 ? total_bytes_ / allowed
-                                    : std::numeric_limits<double>::infinity();
+  const double strict =
+      allowed > 0 ? total_bytes_ / allowed : std::numeric_limits<double>::infinity();
   strict_need_ = std::max(strict_need_, strict);
   const double floored = std::max(allowed, kMinAllowedSeconds);
   const double rate = total_bytes_ / floored;
@@ -283,28 +302,29 @@ RateEstimator::Plan RateEstimator::Finish() const {
     plan.reason = "no copies: nothing to verify";
     return plan;
   }
-  const double steady =
-      total_bytes_ / std::max(period_allowed_s_, kMinAllowedSeconds);
+  const double steady = total_bytes_ / std::max(period_allowed_s_, kMinAllowedSeconds);
   const double headroom = p_.headroom >= 1.0 && std::isfinite(p_.headroom) ? p_.headroom : 1.0;
   plan.needed_bytes_per_s = std::max(steady, catch_up_) * headroom;
   const double cap = p_.max_read_bytes_s;
   plan.capped = cap > 0 && cap < plan.needed_bytes_per_s;
   plan.bytes_per_s = plan.capped ? cap : plan.needed_bytes_per_s;
-  plan.at_risk = overdue_ > 0 || strict_need_ > plan.bytes_per_s || (plan.capped && cap < catch_up_);
+  plan.at_risk =
+      overdue_ > 0 || strict_need_ > plan.bytes_per_s || (plan.capped && cap < catch_up_);
 
   std::string& r = plan.reason;
   r = std::to_string(copies_) + (copies_ == 1 ? " copy, " : " copies, ") +
-      HumanBytes(total_bytes_) + "; steady " + HumanRate(steady) + " (" +
-      Hours(period_allowed_s_) + " allowed in a " + Fmt("%.0f", static_cast<double>(p_.period_s) / 86400) +
-      "-day period)";
+      HumanBytes(total_bytes_) + "; steady " + HumanRate(steady) + " (" + Hours(period_allowed_s_) +
+      " allowed in a " + Fmt("%.0f", static_cast<double>(p_.period_s) / 86400) + "-day period)";
   if (catch_up_ > 0) {
     r += "; catch-up " + HumanRate(catch_up_) + " (first " + std::to_string(catch_up_copy_) +
          " oldest " + (catch_up_copy_ == 1 ? "copy" : "copies") + " within " +
          Hours(catch_up_allowed_s_) + " allowed)";
   }
   r += "; \u00d7" + Fmt("%.2f", headroom) + " headroom = " + HumanRate(plan.needed_bytes_per_s);
-  if (plan.capped) r += "; capped at " + HumanRate(cap);
-  if (overdue_ > 0) r += "; " + std::to_string(overdue_) + " overdue";
+  if (plan.capped)
+    r += "; capped at " + HumanRate(cap);
+  if (overdue_ > 0)
+    r += "; " + std::to_string(overdue_) + " overdue";
   if (plan.at_risk) {
     r += "; at risk: ";
     if (overdue_ > 0) {
@@ -312,11 +332,11 @@ RateEstimator::Plan RateEstimator::Finish() const {
     } else if (plan.capped && cap < catch_up_) {
       r += "the cap is below the catch-up rate";
     } else {
-      r += "some deadline comes before enough allowed time (needs " + HumanRate(strict_need_) +
-           ")";
+      r += "some deadline comes before enough allowed time (needs " + HumanRate(strict_need_) + ")";
     }
   }
-  if (out_of_order_) r += "; copies were not given oldest-verified first, the rate may be low";
+  if (out_of_order_)
+    r += "; copies were not given oldest-verified first, the rate may be low";
   return plan;
 }
 

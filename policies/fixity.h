@@ -49,7 +49,7 @@ Result<TimeWindow> ParseTimeWindow(std::string_view text);
 // "22:00-06:00".
 std::string FormatTimeWindow(const TimeWindow& w);
 
-inline constexpr int64_t kMinFixityPeriodS = 86'400;          // 1 day
+inline constexpr int64_t kMinFixityPeriodS = 86'400;           // 1 day
 inline constexpr int64_t kMaxFixityPeriodS = 1096LL * 86'400;  // 3 years (TT05)
 inline constexpr int64_t kMaxUtcOffsetS = 14 * 3600;           // UTC−14 .. UTC+14
 inline constexpr double kMinAllowedSeconds = 3600;             // floor per deadline, see above
@@ -70,7 +70,7 @@ Status ValidateFixityTierPolicy(const FixityTierPolicy& p);
 // Whether reading is allowed at `now_ms` (UTC ms since the epoch).
 bool InWindow(const FixityTierPolicy& p, int64_t now_ms);
 // Seconds of allowed time in [from_ms, to_ms) (0 when to_ms ≤ from_ms). Exact to the
-// millisecond; O(windows²) whatever the span, because every local day is alike.
+// millisecond; O(windows) whatever the span, because every local day is alike.
 double AllowedSecondsBetween(const FixityTierPolicy& p, int64_t from_ms, int64_t to_ms);
 
 // The read rate needed so that every copy is verified before its deadline (last_verified +
@@ -97,13 +97,13 @@ class RateEstimator {
   int64_t now_ms_;
   // The windows folded into one local day: sorted, disjoint [begin, end) ms since midnight.
   std::vector<std::pair<int64_t, int64_t>> day_ms_;
-  double period_allowed_s_;  // AllowedSecondsBetween(now, now + period)
+  double period_allowed_s_ = 0;  // AllowedSecondsBetween(now, now + period)
   uint64_t copies_ = 0;
-  double total_bytes_ = 0;        // double: sums of uint64 may exceed 2^64 in theory
-  double catch_up_ = 0;           // max cumulative / floored allowed time
-  uint64_t catch_up_copy_ = 0;    // 1-based index of the copy that sets catch_up_
+  double total_bytes_ = 0;      // double: sums of uint64 may exceed 2^64 in theory
+  double catch_up_ = 0;         // max cumulative / floored allowed time
+  uint64_t catch_up_copy_ = 0;  // 1-based index of the copy that sets catch_up_
   double catch_up_allowed_s_ = 0;
-  double strict_need_ = 0;        // max cumulative / unfloored allowed time (inf if 0)
+  double strict_need_ = 0;  // max cumulative / unfloored allowed time (inf if 0)
   uint64_t overdue_ = 0;
   int64_t last_seen_ms_ = 0;
   bool out_of_order_ = false;

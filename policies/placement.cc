@@ -18,7 +18,8 @@ constexpr std::string_view kArrow = " \u2192 ";
 std::string ConfiguredList(const std::vector<PlacementTier>& tiers) {
   std::string out;
   for (const PlacementTier& t : tiers) {
-    if (!out.empty()) out += ", ";
+    if (!out.empty())
+      out += ", ";
     out += t.name + " (" + t.medium + ")";
   }
   return out.empty() ? "(none)" : out;
@@ -27,7 +28,8 @@ std::string ConfiguredList(const std::vector<PlacementTier>& tiers) {
 std::string TierNames(const std::vector<PlacementTier>& tiers) {
   std::string out;
   for (const PlacementTier& t : tiers) {
-    if (!out.empty()) out += ", ";
+    if (!out.empty())
+      out += ", ";
     out += t.name;
   }
   return out.empty() ? "(none)" : out;
@@ -36,7 +38,8 @@ std::string TierNames(const std::vector<PlacementTier>& tiers) {
 std::string JoinSet(const std::set<std::string>& s) {
   std::string out;
   for (const std::string& x : s) {
-    if (!out.empty()) out += ", ";
+    if (!out.empty())
+      out += ", ";
     out += x;
   }
   return out;
@@ -44,7 +47,8 @@ std::string JoinSet(const std::set<std::string>& s) {
 
 std::optional<size_t> FindTier(const std::vector<PlacementTier>& tiers, std::string_view name) {
   for (size_t i = 0; i < tiers.size(); ++i) {
-    if (tiers[i].name == name) return i;
+    if (tiers[i].name == name)
+      return i;
   }
   return std::nullopt;
 }
@@ -59,20 +63,19 @@ Status CheckRuleSatisfiable(const PlacementRule& r, const std::vector<PlacementT
                                    std::to_string(kMaxCopies));
   }
   if (static_cast<size_t>(r.copies) > tiers.size()) {
-    return Status::InvalidArgument(label + ": " + std::to_string(r.copies) + " copies need " +
-                                   std::to_string(r.copies) +
-                                   " tiers (one copy per tier); configured: " +
-                                   ConfiguredList(tiers));
+    return Status::InvalidArgument(
+        label + ": " + std::to_string(r.copies) + " copies need " + std::to_string(r.copies) +
+        " tiers (one copy per tier); configured: " + ConfiguredList(tiers));
   }
   if (r.distinct_media) {
     std::set<std::string> media;
-    for (const PlacementTier& t : tiers) media.insert(t.medium);
+    for (const PlacementTier& t : tiers)
+      media.insert(t.medium);
     if (static_cast<size_t>(r.copies) > media.size()) {
-      return Status::InvalidArgument(label + ": " + std::to_string(r.copies) +
-                                     " copies on distinct media need " +
-                                     std::to_string(r.copies) +
-                                     " tiers with different medium labels; configured: " +
-                                     ConfiguredList(tiers));
+      return Status::InvalidArgument(
+          label + ": " + std::to_string(r.copies) + " copies on distinct media need " +
+          std::to_string(r.copies) +
+          " tiers with different medium labels; configured: " + ConfiguredList(tiers));
     }
   }
   return Status::Ok();
@@ -88,7 +91,8 @@ struct Slot {
 size_t DistinctOkMedia(const std::vector<Slot>& slots, const std::vector<PlacementTier>& tiers) {
   std::set<std::string> media;
   for (size_t i = 0; i < slots.size(); ++i) {
-    if (slots[i].present && slots[i].ok) media.insert(tiers[i].medium);
+    if (slots[i].present && slots[i].ok)
+      media.insert(tiers[i].medium);
   }
   return media.size();
 }
@@ -109,26 +113,31 @@ std::string_view ActionKindName(ActionKind kind) {
 
 PlacementRule RuleFor(const PlacementPolicy& p, std::string_view retention) {
   for (const PlacementRule& r : p.rules) {
-    if (r.retention == retention) return r;
+    if (r.retention == retention)
+      return r;
   }
   for (const PlacementRule& r : p.rules) {
-    if (r.retention == "*") return r;
+    if (r.retention == "*")
+      return r;
   }
   return PlacementRule{};
 }
 
 Status ValidatePlacementPolicy(const PlacementPolicy& p, const std::vector<PlacementTier>& tiers) {
-  if (tiers.empty()) return Status::InvalidArgument("placement: no tiers configured");
+  if (tiers.empty())
+    return Status::InvalidArgument("placement: no tiers configured");
   for (size_t i = 0; i < tiers.size(); ++i) {
     const PlacementTier& t = tiers[i];
     const std::string label = "placement tier " + std::to_string(i + 1);
-    if (t.name.empty()) return Status::InvalidArgument(label + ": empty tier name");
+    if (t.name.empty())
+      return Status::InvalidArgument(label + ": empty tier name");
     if (t.medium.empty()) {
       return Status::InvalidArgument(label + " (" + t.name + "): empty medium label");
     }
     for (size_t j = 0; j < i; ++j) {
       if (tiers[j].name == t.name) {
-        return Status::InvalidArgument(label + " (" + t.name + "): duplicate tier name (also tier " +
+        return Status::InvalidArgument(label + " (" + t.name +
+                                       "): duplicate tier name (also tier " +
                                        std::to_string(j + 1) + ")");
       }
     }
@@ -144,8 +153,8 @@ Status ValidatePlacementPolicy(const PlacementPolicy& p, const std::vector<Place
     }
     for (size_t j = 0; j < i; ++j) {
       if (p.rules[j].retention == r.retention) {
-        return Status::InvalidArgument(label + ": same retention as rule " +
-                                       std::to_string(j + 1) + ", so it would never apply");
+        return Status::InvalidArgument(label + ": same retention as rule " + std::to_string(j + 1) +
+                                       ", so it would never apply");
       }
     }
     has_star = has_star || r.retention == "*";
@@ -196,7 +205,8 @@ PlacementDecision PlanPlacement(const PlacementPolicy& p, const std::vector<Plac
       continue;
     }
     Slot& s = slots[*idx];
-    if (!s.present) s.state = c.state;
+    if (!s.present)
+      s.state = c.state;
     s.present = true;
     if (c.state == "ok") {
       s.ok = true;
@@ -207,12 +217,14 @@ PlacementDecision PlanPlacement(const PlacementPolicy& p, const std::vector<Plac
   std::set<std::string> used_media;  // media of every copy record, any state
   std::optional<size_t> source;      // first ok copy in config order
   for (size_t i = 0; i < slots.size(); ++i) {
-    if (!slots[i].present) continue;
+    if (!slots[i].present)
+      continue;
     ++present;
     used_media.insert(tiers[i].medium);
     if (slots[i].ok) {
       ++d.good;
-      if (!source) source = i;
+      if (!source)
+        source = i;
     }
   }
   const size_t ok_media = DistinctOkMedia(slots, tiers);
@@ -224,7 +236,8 @@ PlacementDecision PlanPlacement(const PlacementPolicy& p, const std::vector<Plac
   std::string damaged_note;
   for (size_t i = 0; i < slots.size(); ++i) {
     if (slots[i].present && !slots[i].ok) {
-      if (!damaged_note.empty()) damaged_note += ", ";
+      if (!damaged_note.empty())
+        damaged_note += ", ";
       damaged_note += tiers[i].name + " " + (slots[i].state.empty() ? "?" : slots[i].state);
     }
   }
@@ -233,15 +246,18 @@ PlacementDecision PlanPlacement(const PlacementPolicy& p, const std::vector<Plac
     unknown_note = CopiesWord(static_cast<int64_t>(unknown.size())) + " on tier";
     unknown_note += unknown.size() == 1 ? " " : "s ";
     for (size_t i = 0; i < unknown.size(); ++i) {
-      if (i > 0) unknown_note += ", ";
+      if (i > 0)
+        unknown_note += ", ";
       unknown_note += unknown[i];
     }
     unknown_note += " not in the configuration, ignored";
   }
   auto finish = [&]() {
-    if (!unknown_note.empty()) parts.push_back(unknown_note);
+    if (!unknown_note.empty())
+      parts.push_back(unknown_note);
     for (size_t i = 0; i < parts.size(); ++i) {
-      if (i > 0) d.reason += "; ";
+      if (i > 0)
+        d.reason += "; ";
       d.reason += parts[i];
     }
     return std::move(d);
@@ -277,8 +293,10 @@ PlacementDecision PlanPlacement(const PlacementPolicy& p, const std::vector<Plac
   for (int slot = 0; slot < need; ++slot) {
     std::optional<size_t> target;
     for (size_t i = 0; i < tiers.size(); ++i) {
-      if (slots[i].present || taken[i]) continue;
-      if (rule.distinct_media && used_media.count(tiers[i].medium) > 0) continue;
+      if (slots[i].present || taken[i])
+        continue;
+      if (rule.distinct_media && used_media.count(tiers[i].medium) > 0)
+        continue;
       target = i;
       break;
     }
@@ -298,13 +316,14 @@ PlacementDecision PlanPlacement(const PlacementPolicy& p, const std::vector<Plac
                       tiers[*target].medium + ")";
     d.actions.push_back(std::move(a));
   }
-  if (!replicate_note.empty()) parts.push_back(replicate_note);
+  if (!replicate_note.empty())
+    parts.push_back(replicate_note);
   if (unplaced > 0) {
     parts.push_back(std::to_string(unplaced) + " more " + CopiesWord(unplaced) +
                     " cannot be placed: no free tier" +
-                    (rule.distinct_media ? " on a medium not already used (used: " +
-                                               JoinSet(used_media) + ")"
-                                         : std::string()));
+                    (rule.distinct_media
+                         ? " on a medium not already used (used: " + JoinSet(used_media) + ")"
+                         : std::string()));
   }
   if (d.below_policy && need == 0 && damaged_note.empty()) {
     parts.push_back("no replicate: every required copy already has a record");
@@ -313,20 +332,25 @@ PlacementDecision PlanPlacement(const PlacementPolicy& p, const std::vector<Plac
   // 3. Moves, only once the copy count is satisfied.
   const int64_t age_ms = now_ms - o.created_ms;
   auto age_due = [&](const MoveRule& m) {
-    if (m.after_days < 0) return true;
-    if (m.after_days > std::numeric_limits<int64_t>::max() / kDayMs) return false;
+    if (m.after_days < 0)
+      return true;
+    if (m.after_days > std::numeric_limits<int64_t>::max() / kDayMs)
+      return false;
     return age_ms >= m.after_days * kDayMs;
   };
   if (d.below_policy || !d.actions.empty()) {
     bool any_due = false;
-    for (const MoveRule& m : p.moves) any_due = any_due || age_due(m);
-    if (any_due) parts.push_back("moves wait until the copy count is satisfied");
+    for (const MoveRule& m : p.moves)
+      any_due = any_due || age_due(m);
+    if (any_due)
+      parts.push_back("moves wait until the copy count is satisfied");
     return finish();
   }
 
-  std::vector<Slot> sim = slots;                       // copy set after the planned moves
-  std::vector<bool> busy(tiers.size(), false);         // source or target of a planned move
-  for (size_t i = 0; i < tiers.size(); ++i) busy[i] = taken[i];
+  std::vector<Slot> sim = slots;                // copy set after the planned moves
+  std::vector<bool> busy(tiers.size(), false);  // source or target of a planned move
+  for (size_t i = 0; i < tiers.size(); ++i)
+    busy[i] = taken[i];
   for (const MoveRule& m : p.moves) {
     const std::string name = m.from + std::string(kArrow) + m.to;
     const std::optional<size_t> from = FindTier(tiers, m.from);
@@ -335,8 +359,10 @@ PlacementDecision PlanPlacement(const PlacementPolicy& p, const std::vector<Plac
       parts.push_back("move " + name + " ignored: not a valid move between configured tiers");
       continue;
     }
-    if (!age_due(m)) continue;
-    if (!slots[*from].ok || busy[*from]) continue;  // nothing (still) there to move
+    if (!age_due(m))
+      continue;
+    if (!slots[*from].ok || busy[*from])
+      continue;  // nothing (still) there to move
     if (slots[*to].present || busy[*to]) {
       parts.push_back("move " + name + " skipped: " + m.to + " already holds a copy");
       continue;
@@ -358,7 +384,8 @@ PlacementDecision PlanPlacement(const PlacementPolicy& p, const std::vector<Plac
     parts.push_back("move " + name + " (" + why + ")");
     d.actions.push_back(PlacementAction{ActionKind::kMove, m.from, m.to, why});
   }
-  if (d.actions.empty()) parts.push_back("ok");
+  if (d.actions.empty())
+    parts.push_back("ok");
   return finish();
 }
 

@@ -64,11 +64,9 @@ TEST(ParseTimeWindowTest, BadCasesNameTheText) {
     const Result<TimeWindow> w = ParseTimeWindow(text);
     ASSERT_FALSE(w.ok()) << text;
     EXPECT_EQ(w.status().code(), Code::kInvalidArgument);
-    EXPECT_THAT(std::string(w.status().message()),
-                HasSubstr("\"" + std::string(text) + "\""));
+    EXPECT_THAT(std::string(w.status().message()), HasSubstr("\"" + std::string(text) + "\""));
   }
-  EXPECT_THAT(std::string(ParseTimeWindow("25:00-01:00").status().message()),
-              HasSubstr("hour 25"));
+  EXPECT_THAT(std::string(ParseTimeWindow("25:00-01:00").status().message()), HasSubstr("hour 25"));
 }
 
 // ---- ValidateFixityTierPolicy ---------------------------------------------------------------
@@ -132,7 +130,7 @@ TEST(InWindowTest, AroundMidnightWithWrapAndOffset) {
   FixityTierPolicy utc = p;
   utc.utc_offset_s = 0;
   EXPECT_TRUE(InWindow(utc, 1'735'689'600'000 - 1 * kHour));  // 23:00 UTC
-  EXPECT_TRUE(InWindow(FixityTierPolicy{}, Local(4, 12)));     // no windows: always
+  EXPECT_TRUE(InWindow(FixityTierPolicy{}, Local(4, 12)));    // no windows: always
 }
 
 // ---- AllowedSecondsBetween ------------------------------------------------------------------
@@ -141,7 +139,8 @@ TEST(AllowedSecondsTest, NoWindowsIsWallTime) {
   const FixityTierPolicy p;
   EXPECT_EQ(AllowedSecondsBetween(p, Local(0, 0), Local(0, 0)), 0);
   EXPECT_EQ(AllowedSecondsBetween(p, Local(1, 0), Local(0, 0)), 0);
-  EXPECT_EQ(AllowedSecondsBetween(p, Local(0, 3, 17), Local(2, 1, 5)), (2 * 86400 - 2 * 3600 - 12 * 60));
+  EXPECT_EQ(AllowedSecondsBetween(p, Local(0, 3, 17), Local(2, 1, 5)),
+            (2 * 86400 - 2 * 3600 - 12 * 60));
   EXPECT_EQ(AllowedSecondsBetween(p, 0, 1096 * kDay), 1096.0 * 86400);
   EXPECT_DOUBLE_EQ(AllowedSecondsBetween(p, 0, 1), 0.001);
 }
@@ -161,13 +160,13 @@ TEST(AllowedSecondsTest, PartialDays) {
     int64_t from, to;
     double hours;
   };
-  for (const Case& c : std::vector<Case>{
-           {Local(0, 23), Local(1, 2), 3},        // inside, across midnight
-           {Local(0, 5), Local(0, 23), 2},        // tail of one night + head of the next
-           {Local(0, 7), Local(0, 21), 0},        // daytime only
-           {Local(0, 21), Local(0, 22, 30), 0.5},
-           {Local(0, 5, 30), Local(2, 22, 30), 0.5 + 8 + 8 + 0.5},
-           {Local(0, 12), Local(3, 12), 24}}) {
+  for (const Case& c :
+       std::vector<Case>{{Local(0, 23), Local(1, 2), 3},  // inside, across midnight
+                         {Local(0, 5), Local(0, 23), 2},  // tail of one night + head of the next
+                         {Local(0, 7), Local(0, 21), 0},  // daytime only
+                         {Local(0, 21), Local(0, 22, 30), 0.5},
+                         {Local(0, 5, 30), Local(2, 22, 30), 0.5 + 8 + 8 + 0.5},
+                         {Local(0, 12), Local(3, 12), 24}}) {
     EXPECT_DOUBLE_EQ(AllowedSecondsBetween(p, c.from, c.to), c.hours * 3600)
         << c.from << " " << c.to;
   }
@@ -189,7 +188,8 @@ TEST(AllowedSecondsTest, MatchesMinuteByMinuteCount) {
     const int64_t from = Local(0, 0) + next(4 * 1440) * 60'000;  // minute-aligned
     const int64_t to = from + next(3 * 1440) * 60'000;
     int64_t minutes = 0;
-    for (int64_t t = from; t < to; t += 60'000) minutes += InWindow(p, t) ? 1 : 0;
+    for (int64_t t = from; t < to; t += 60'000)
+      minutes += InWindow(p, t) ? 1 : 0;
     EXPECT_EQ(AllowedSecondsBetween(p, from, to), static_cast<double>(minutes) * 60) << i;
   }
 }
@@ -229,7 +229,8 @@ TEST(RateEstimatorTest, OneGiBPerDayWithoutWindows) {
 
   // The same bytes all verified just now: the steady rate alone, same figure.
   RateEstimator fresh(FixityTierPolicy{}, kNow);
-  for (int i = 0; i < 365; ++i) fresh.Add(kNow, static_cast<uint64_t>(kGiB));
+  for (int i = 0; i < 365; ++i)
+    fresh.Add(kNow, static_cast<uint64_t>(kGiB));
   EXPECT_NEAR(fresh.Finish().bytes_per_s, expected, expected * 1e-9);
 }
 
@@ -242,8 +243,10 @@ TEST(RateEstimatorTest, NightsOnlyWindowTriplesTheRate) {
 
 TEST(RateEstimatorTest, BacklogIsAtRiskAndCountsOverdue) {
   RateEstimator est(FixityTierPolicy{}, kNow);
-  for (int i = 0; i < 10; ++i) est.Add(kNow - 400 * kDay, static_cast<uint64_t>(kGiB));
-  for (int i = 0; i < 5; ++i) est.Add(kNow - 10 * kDay, static_cast<uint64_t>(kGiB));
+  for (int i = 0; i < 10; ++i)
+    est.Add(kNow - 400 * kDay, static_cast<uint64_t>(kGiB));
+  for (int i = 0; i < 5; ++i)
+    est.Add(kNow - 10 * kDay, static_cast<uint64_t>(kGiB));
   const RateEstimator::Plan plan = est.Finish();
   EXPECT_TRUE(plan.at_risk);
   EXPECT_EQ(plan.overdue_copies, 10u);
@@ -326,13 +329,15 @@ TEST(RateEstimatorTest, SimulationKeepsEveryCopyWithinItsPeriod) {
   for (int64_t t = start; t < start + 3 * period_ms; t += kHour) {
     if ((t - start) % kDay == 0) {
       RateEstimator est(p, t);
-      for (const Copy& c : q) est.Add(c.last_verified_ms, c.bytes);
+      for (const Copy& c : q)
+        est.Add(c.last_verified_ms, c.bytes);
       const RateEstimator::Plan plan = est.Finish();
       ASSERT_FALSE(plan.at_risk) << plan.reason;
       ASSERT_EQ(plan.overdue_copies, 0u);
       rate = plan.bytes_per_s;
     }
-    if ((t - start) % (3 * kHour) == 0) q.push_back({t, size()});  // 8 new copies a day
+    if ((t - start) % (3 * kHour) == 0)
+      q.push_back({t, size()});  // 8 new copies a day
 
     double budget = rate * AllowedSecondsBetween(p, t, t + kHour);
     const int64_t end = t + kHour;

@@ -71,9 +71,8 @@ TEST(PlacementTest, ValidateRefusesSameMediumTiers) {
   // The built-in default rule is checked too when no "*" rule exists.
   const Status d = ValidatePlacementPolicy(PlacementPolicy{}, tiers);
   EXPECT_EQ(d.code(), Code::kInvalidArgument);
-  EXPECT_THAT(std::string(d.message()),
-              AllOf(HasSubstr("default rule"), HasSubstr("hot (disk-a)"),
-                    HasSubstr("warm (disk-a)")));
+  EXPECT_THAT(std::string(d.message()), AllOf(HasSubstr("default rule"), HasSubstr("hot (disk-a)"),
+                                              HasSubstr("warm (disk-a)")));
   // Without distinct media the same tiers are fine.
   p.rules[0].distinct_media = false;
   EXPECT_OK(ValidatePlacementPolicy(p, tiers));
@@ -108,7 +107,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadPolicyCase{"ElevenCopies", WithRules({{"*", 11, false}}), ThreeTiers(),
                       "copies = 11 is outside 1..10"},
         BadPolicyCase{"MoreCopiesThanTiers", WithRules({{"*", 2, true}, {"permanent", 4, false}}),
-                      ThreeTiers(), "placement rule 2 (retention permanent): 4 copies need 4 tiers"},
+                      ThreeTiers(),
+                      "placement rule 2 (retention permanent): 4 copies need 4 tiers"},
         BadPolicyCase{"DuplicateRetention", WithRules({{"*", 2, true}, {"*", 3, true}}),
                       ThreeTiers(), "placement rule 2 (retention *): same retention as rule 1"},
         BadPolicyCase{"EmptyRetention", WithRules({{"", 2, true}}), ThreeTiers(),
@@ -120,9 +120,13 @@ INSTANTIATE_TEST_SUITE_P(
                       "from and to are the same tier"},
         BadPolicyCase{"NegativeAfterDays", WithRules({}, {{"hot", "cold", -1}}), ThreeTiers(),
                       "after_days = -1 is outside"},
-        BadPolicyCase{"DuplicateTier", PlacementPolicy{},
-                      {{"hot", "disk-a"}, {"hot", "disk-b"}}, "duplicate tier name"},
-        BadPolicyCase{"EmptyMedium", PlacementPolicy{}, {{"hot", "disk-a"}, {"warm", ""}},
+        BadPolicyCase{"DuplicateTier",
+                      PlacementPolicy{},
+                      {{"hot", "disk-a"}, {"hot", "disk-b"}},
+                      "duplicate tier name"},
+        BadPolicyCase{"EmptyMedium",
+                      PlacementPolicy{},
+                      {{"hot", "disk-a"}, {"warm", ""}},
                       "placement tier 2 (warm): empty medium label"}),
     [](const ::testing::TestParamInfo<BadPolicyCase>& c) { return c.param.name; });
 
@@ -195,7 +199,8 @@ TEST(PlacementTest, RuleChosenByRetention) {
 
 TEST(PlacementTest, DistinctMediaPrefersAnUnusedMedium) {
   // warm shares hot's medium: the replica skips it for cold.
-  const std::vector<PlacementTier> tiers = {{"hot", "disk-a"}, {"warm", "disk-a"}, {"cold", "tape"}};
+  const std::vector<PlacementTier> tiers = {
+      {"hot", "disk-a"}, {"warm", "disk-a"}, {"cold", "tape"}};
   const PlacementDecision d = PlanPlacement(PlacementPolicy{}, tiers, Obj({{"hot", "ok"}}), kT0);
   ASSERT_EQ(d.actions.size(), 1u);
   ExpectAction(d.actions[0], ActionKind::kReplicate, "hot", "cold");
@@ -217,14 +222,13 @@ TEST(PlacementTest, NoUnusedMediumLeftLeavesTheSlotUnplaced) {
   ASSERT_EQ(d.actions.size(), 1u);
   ExpectAction(d.actions[0], ActionKind::kReplicate, "hot", "cold");
   EXPECT_FALSE(PlanPlacement(p, tiers,
-                             Obj({{"hot", "ok"}, {"warm", "ok"}, {"cold", "ok"}}, "permanent"),
-                             kT0)
+                             Obj({{"hot", "ok"}, {"warm", "ok"}, {"cold", "ok"}}, "permanent"), kT0)
                    .below_policy);
 
   // Without the tape tier (a policy that was not validated) no unused medium remains.
-  const PlacementDecision blocked = PlanPlacement(
-      p, {{"hot", "disk-a"}, {"hot2", "disk-a"}, {"warm", "disk-b"}},
-      Obj({{"hot", "ok"}, {"warm", "ok"}}, "permanent"), kT0);
+  const PlacementDecision blocked =
+      PlanPlacement(p, {{"hot", "disk-a"}, {"hot2", "disk-a"}, {"warm", "disk-b"}},
+                    Obj({{"hot", "ok"}, {"warm", "ok"}}, "permanent"), kT0);
   EXPECT_TRUE(blocked.below_policy);
   EXPECT_THAT(blocked.actions, IsEmpty());
   EXPECT_THAT(blocked.reason, HasSubstr("1 more copy cannot be placed: no free tier on a medium "
@@ -232,7 +236,8 @@ TEST(PlacementTest, NoUnusedMediumLeftLeavesTheSlotUnplaced) {
 }
 
 TEST(PlacementTest, GoodCopiesOnOneMediumAreBelowPolicy) {
-  const std::vector<PlacementTier> tiers = {{"hot", "disk-a"}, {"warm", "disk-a"}, {"cold", "tape"}};
+  const std::vector<PlacementTier> tiers = {
+      {"hot", "disk-a"}, {"warm", "disk-a"}, {"cold", "tape"}};
   const PlacementDecision d =
       PlanPlacement(PlacementPolicy{}, tiers, Obj({{"hot", "ok"}, {"warm", "ok"}}), kT0);
   EXPECT_EQ(d.good, 2);
@@ -271,8 +276,8 @@ TEST_F(MoveTest, MovesAfterTheAgeOnly) {
     ASSERT_EQ(d.actions.size(), 1u) << days;
     ExpectAction(d.actions[0], ActionKind::kMove, "hot", "cold");
     EXPECT_FALSE(d.below_policy);
-    EXPECT_THAT(d.reason, HasSubstr("move hot \u2192 cold (age " + std::to_string(days) +
-                                    " d \u2265 30 d)"));
+    EXPECT_THAT(d.reason,
+                HasSubstr("move hot \u2192 cold (age " + std::to_string(days) + " d \u2265 30 d)"));
   }
   // One millisecond short of 30 days is not yet.
   EXPECT_THAT(PlanPlacement(policy_, tiers_, o, kT0 + 30 * kDay - 1).actions, IsEmpty());
@@ -294,7 +299,8 @@ TEST_F(MoveTest, NotWhileBelowPolicy) {
 
 TEST_F(MoveTest, NotIfItBreaksDistinctMedia) {
   // cold shares warm's medium: moving hot there would leave both copies on disk-b.
-  const std::vector<PlacementTier> tiers = {{"hot", "disk-a"}, {"warm", "disk-b"}, {"cold", "disk-b"}};
+  const std::vector<PlacementTier> tiers = {
+      {"hot", "disk-a"}, {"warm", "disk-b"}, {"cold", "disk-b"}};
   const int64_t now = kT0 + 60 * kDay;
   const ObjectFacts o = Obj({{"hot", "ok"}, {"warm", "ok"}});
   const PlacementDecision d = PlanPlacement(policy_, tiers, o, now);
@@ -315,7 +321,8 @@ TEST_F(MoveTest, NotOntoAnOccupiedTierNorFromANonOkCopy) {
   EXPECT_THAT(PlanPlacement(p, tiers_, Obj({{"hot", "ok"}, {"cold", "damaged"}}), now).actions,
               IsEmpty());
   // hot's copy is damaged: nothing to move from there.
-  const PlacementDecision d = PlanPlacement(p, tiers_, Obj({{"hot", "damaged"}, {"warm", "ok"}}), now);
+  const PlacementDecision d =
+      PlanPlacement(p, tiers_, Obj({{"hot", "damaged"}, {"warm", "ok"}}), now);
   EXPECT_THAT(d.actions, IsEmpty());
 }
 
@@ -400,7 +407,8 @@ TEST(PlacementTest, ReplicateCountIsRequiredMinusPresent) {
     for (const PlacementAction& a : d.actions) {
       EXPECT_EQ(a.kind, ActionKind::kReplicate);
       EXPECT_EQ(a.source_tier, "a");
-      for (const CopyFact& f : c.copies) EXPECT_NE(a.target_tier, f.tier);
+      for (const CopyFact& f : c.copies)
+        EXPECT_NE(a.target_tier, f.tier);
     }
   }
 }
