@@ -1,5 +1,6 @@
 #include "policies/placement.h"
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,9 @@ struct BadPolicyCase {
   std::vector<PlacementTier> tiers;
   const char* message_part;
 };
+
+// Keeps test listings (ctest -N) readable: the case name instead of a byte dump.
+void PrintTo(const BadPolicyCase& c, std::ostream* os) { *os << c.name; }
 
 class ValidateRefusesTest : public ::testing::TestWithParam<BadPolicyCase> {};
 
