@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Hashing engine benchmark (issue: fixity throughput). In one run, on one machine:
+#   openssl speed -evp sha256 -multi $(nproc)   the CPU's ceiling (16384-byte column)
+#   sha256sum                                   one process
+#   hashdeep -c sha256 -a -k known.txt -r       audit mode (known file made first, not timed)
+#   ref_sha256_loop 2                           bare C: 2 threads, read() whole file, EVP SHA-256
+#   hash_bench                                  vault::fixity::HashPool (drop_cache on, as in
+#                                               production; and once with --no-drop-cache)
+# over two corpora: "large" (4 x 512 MiB random) and "small" (100,000 files of 4-64 KiB random,
+# 1,000 per subdirectory). The page cache is warmed (cat > /dev/null) before timing each tool,
+# so every tool reads from memory: this compares hashing engines, not disks.
+# Targets: hash_bench large >= 75% of openssl; hash_bench small >= 4x hashdeep.
+#
+# usage: tests/bench/hash_engine_bench.sh BUILD_DIR [WORKDIR]   (WORKDIR: /tmp/vault-hash-bench)
+# The corpora are kept in WORKDIR and reused by later runs (delete it to regenerate);
+# env LARGE_FILES (4), LARGE_MIB (512), SMALL_FILES (100000) change their shape.
+set -euo pipefail
+BUILD=${1:?usage: $0 BUILD_DIR [WORKDIR]}
+WORK=${2:-/tmp/vault-hash-bench}
+LARGE_FILES=${LARGE_FILES:-4}; LARGE_MIB=${LARGE_MIB:-512}; SMALL_FILES=${SMALL_FILES:-100000}
+NPROC=$(nproc)
+HASH_BENCH=$BUILD/bin/hash_bench
+REF=$BUILD/bin/ref_sha256_loop
+for b in "$HASH_BENCH" "$REF"; do
+  [ -x "$b" ] || { echo "missing $b: ninja -C $BUILD hash_bench ref_sha256_loop" >&2; exit 1; }
+done
+for t in openssl sha256sum hashdeep python3; do
+  command -v $t >/dev/null || { echo "missing tool: $t" >&2; exit 1; }
+done
+mkdir -p "$WORK"
+TMP=$(mktemp -d "$WORK/run.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+# --- corpora (generated once; a stamp file records the shape) --------------------------------
+gen() {  # gen large|small
+  python3 - "$WORK" "$1" "$LARGE_FILES" "$LARGE_MIB" "$SMALL_FILES" <<'EOF'
+import os, random, sys
+work, which, large_files, large_mib, small_files = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:])
+rng = random.Random(20240601)
+if which == "large":
+    d = os.path.join(work, "large"); os.makedirs(d, exist_ok=True)
+    for i in range(large_files):
+        with open(os.path.join(d, f"big{i}.bin"), "wb") as f:
+            for _ in range(large_mib // 16):
+                f.write(os.urandom(16 << 20))
+else:
+    d = os.path.join(work, "small")
+    # One random pool, sliced at random offsets: random bytes without paying getrandom per file.
+    pool = os.urandom(64 << 20)
+    for i in range(small_files):
+        sub = os.path.join(d, f"d{i // 1000:03d}")
+        if i % 1000 == 0: os.makedirs(sub, exist_ok=True)
+        size = rng.randint(4096, 65536)
+        off = rng.randrange(0, len(pool) - size)
+        with open(os.path.join(sub, f"f{i:06d}.bin"), "wb") as f:
+            f.write(pool[off:off + size])
+EOF
+}
+for set in large small; do
+  stamp="$WORK/$set.stamp"; shape="$LARGE_FILES x $LARGE_MIB MiB / $SMALL_FILES small"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$shape" ]; then
+    echo "generating $set corpus in $WORK/$set ..."
+    rm -rf "${WORK:?}/$set" "$stamp"
+    gen $set
+    echo "$shape" > "$stamp"
+  fi
+  find "$WORK/$set" -type f | sort > "$TMP/$set.list"
+done
+sync
+
+warm() { xargs -d '\n' cat < "$TMP/$1.list" > /dev/null; }
+now() { date +%s.%N; }
+# record TOOL SET FILES BYTES SECONDS
+record() { echo "$1 $2 $3 $4 $5" >> "$TMP/results"; }
+set_files() { wc -l < "$TMP/$1.list"; }
+set_bytes() { xargs -d '\n' stat -c %s < "$TMP/$1.list" | awk '{s += $1} END {print s}'; }
+declare -A FILES BYTES
+for set in large small; do FILES[$set]=$(set_files $set); BYTES[$set]=$(set_bytes $set); done
+
+# --- 1. openssl speed ---------------------------------------------------------------------------
+echo "openssl speed -evp sha256 -multi $NPROC ..."
+openssl speed -evp sha256 -multi "$NPROC" -seconds 2 > "$TMP/openssl.txt" 2>/dev/null
+# Columns: 16 64 256 1024 8192 16384 bytes, in 1000s of bytes per second.
+OPENSSL_KBS=$(awk '$1 == "sha256" && NF >= 7 {v = $7} END {sub(/k$/, "", v); print v}' "$TMP/openssl.txt")
+OPENSSL_MBS=$(awk -v k="$OPENSSL_KBS" 'BEGIN {printf "%.1f", k / 1000}')
+
+# --- 2..5: tools over both sets -----------------------------------------------------------------
+run_timed() {  # run_timed TOOL SET -- command...   (warms the set first)
+  local tool=$1 set=$2; shift 3
+  warm "$set"
+  local t0 t1
+  t0=$(now); "$@"; t1=$(now)
+  record "$tool" "$set" "${FILES[$set]}" "${BYTES[$set]}" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')"
+}
+from_result() {  # from_result TOOL SET FILE: take the tool's own timing (its RESULT line)
+  local line; line=$(grep '^RESULT' "$3" | tail -1)
+  local files bytes secs
+  files=$(sed -n 's/.* files=\([0-9]*\).*/\1/p' <<< "$line")
+  bytes=$(sed -n 's/.* bytes=\([0-9]*\).*/\1/p' <<< "$line")
+  secs=$(sed -n 's/.* seconds=\([0-9.]*\).*/\1/p' <<< "$line")
+  record "$1" "$2" "$files" "$bytes" "$secs"
+}
+
+for set in large small; do
+  echo "[$set] sha256sum ..."
+  run_timed sha256sum $set -- sh -c "xargs -d '\n' sha256sum < '$TMP/$set.list' > '$TMP/sha256sum.$set'"
+
+  echo "[$set] hashdeep audit ..."
+  hashdeep -c sha256 -r "$WORK/$set" > "$TMP/known.$set.txt"
+  run_timed hashdeep $set -- sh -c "hashdeep -c sha256 -a -k '$TMP/known.$set.txt' -r '$WORK/$set' > '$TMP/hashdeep.$set.out' 2>&1 || true"
+  grep -q "Audit passed" "$TMP/hashdeep.$set.out" || { echo "hashdeep audit failed:"; cat "$TMP/hashdeep.$set.out"; exit 1; }
+
+  echo "[$set] ref_sha256_loop 2 threads ..."
+  warm $set
+  "$REF" 2 "$TMP/$set.list" > "$TMP/ref.$set.out"
+  from_result ref_c_2thr $set "$TMP/ref.$set.out"
+
+  echo "[$set] hash_bench ..."
+  warm $set
+  "$HASH_BENCH" "$WORK/$set" > "$TMP/hb.$set.out"
+  from_result hash_bench $set "$TMP/hb.$set.out"
+  warm $set
+  "$HASH_BENCH" "$WORK/$set" --no-drop-cache > "$TMP/hbn.$set.out"
+  from_result hash_bench_nodrop $set "$TMP/hbn.$set.out"
+done
+
+# --- correctness: hash_bench digests == sha256sum digests (not timed) ---------------------------
+for set in large small; do
+  "$HASH_BENCH" "$WORK/$set" --print --no-drop-cache 2>/dev/null | sort -k2 > "$TMP/hb.$set.sums"
+  sort -k2 "$TMP/sha256sum.$set" > "$TMP/ss.$set.sums"
+  if cmp -s "$TMP/hb.$set.sums" "$TMP/ss.$set.sums"; then
+    echo "[$set] hash_bench digests agree with sha256sum (${FILES[$set]} files)"
+  else
+    echo "[$set] DIGEST MISMATCH between hash_bench and sha256sum" >&2; exit 1
+  fi
+done
+
+# --- table --------------------------------------------------------------------------------------
+echo
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $NPROC cpus," \
+     "$(grep -qw sha_ni /proc/cpuinfo && echo 'SHA extensions' || echo 'no SHA extensions')"
+echo "page cache warmed (cat > /dev/null) before timing each tool: all tools read from memory."
+echo "MB = 10^6 bytes. openssl speed -evp sha256 -multi $NPROC, 16384-byte blocks: $OPENSSL_MBS MB/s"
+awk -v ossl="$OPENSSL_MBS" '
+  { tool[NR] = $1; set[NR] = $2; files[NR] = $3; bytes[NR] = $4; secs[NR] = $5
+    mbs[$1 "/" $2] = $4 / 1e6 / $5; fps[$1 "/" $2] = $3 / $5 }
+  END {
+    printf "%-18s %-6s %8s %10s %9s %10s %10s\n", "tool", "set", "files", "MB", "seconds", "MB/s", "files/s"
+    for (i = 1; i <= NR; i++)
+      printf "%-18s %-6s %8d %10.1f %9.3f %10.1f %10.0f\n", tool[i], set[i], files[i],
+             bytes[i] / 1e6, secs[i], bytes[i] / 1e6 / secs[i], files[i] / secs[i]
+    printf "\n"
+    printf "large: hash_bench / openssl      = %.2f   (target >= 0.75; without drop_cache %.2f)\n",
+           mbs["hash_bench/large"] / ossl, mbs["hash_bench_nodrop/large"] / ossl
+    printf "small: hash_bench / hashdeep     = %.2f   (target >= 4; without drop_cache %.2f)\n",
+           fps["hash_bench/small"] / fps["hashdeep/small"], fps["hash_bench_nodrop/small"] / fps["hashdeep/small"]
+    printf "small: ref_c_2thr / hashdeep     = %.2f\n", fps["ref_c_2thr/small"] / fps["hashdeep/small"]
+    printf "small: hash_bench / ref_c_2thr   = %.2f\n", fps["hash_bench/small"] / fps["ref_c_2thr/small"]
+  }' "$TMP/results"
