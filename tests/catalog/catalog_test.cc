@@ -1,5 +1,7 @@
 #include "vault/catalog/catalog.h"
 
+#include <climits>
+
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -10,6 +12,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "vault/clib/crypto.h"
 
 #include "tests/testing/test_util.h"
 #include "vault/clib/lmdb.h"
@@ -438,13 +442,14 @@ TEST_F(CatalogTest, NewerSchemaIsRefused) {
     ASSERT_OK(txn);
     auto meta = txn->OpenDbi("meta", 0);
     ASSERT_OK(meta);
-    ASSERT_OK(txn->Put(*meta, "schema_version", "2"));
+    ASSERT_OK(txn->Put(*meta, "schema_version", std::to_string(kSchemaVersion + 1)));
     ASSERT_OK(std::move(*txn).Commit());
   }
   auto r = Catalog::Open(dir_.path() / "catalog");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kFailedPrecondition);
-  EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("schema version 2"));
+  EXPECT_THAT(std::string(r.status().message()),
+              ::testing::HasSubstr("schema version " + std::to_string(kSchemaVersion + 1)));
   EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("newer"));
 }
 
@@ -581,6 +586,162 @@ TEST_F(CatalogTest, ConcurrentAppliesAndReads) {
   ASSERT_OK(stats);
   EXPECT_EQ(stats->objects, static_cast<uint64_t>(kWriters * kPerWriter));
   EXPECT_EQ(stats->files, static_cast<uint64_t>(kWriters * kPerWriter * 100));
+}
+
+// ---- schema 2: fixity queue, per-tier counts, damaged objects, operational state ----
+
+TEST_F(CatalogTest, VerifyQueueIsOldestFirstPerTierAndFollowsPutCopy) {
+  auto cat = OpenCatalog();
+  ASSERT_TRUE(cat);
+  WriteBatch b;
+  for (int i = 0; i < 5; ++i) {
+    std::string id = "obj-" + std::to_string(i);
+    b.PutObject(Obj(id, 100 + i));
+    CopyRecord hot = Copy(id, "hot", 1000 - i * 100);  // obj-4 is the oldest
+    hot.bytes = 100 + i;
+    b.PutCopy(hot);
+    b.PutCopy(Copy(id, "warm", 5000 + i));
+  }
+  ASSERT_OK(cat->Apply(b));
+  auto q = cat->ListVerifyQueue("hot", INT64_MAX, 10);
+  ASSERT_OK(q);
+  ASSERT_EQ(q->size(), 5u);
+  EXPECT_EQ((*q)[0].object_id, "obj-4");
+  EXPECT_EQ((*q)[0].last_verified_ms, 600);
+  EXPECT_EQ((*q)[0].bytes, 104u);
+  EXPECT_EQ((*q)[4].object_id, "obj-0");
+  // before_ms bounds the scan; `after` pages.
+  auto early = cat->ListVerifyQueue("hot", 800, 10);
+  ASSERT_OK(early);
+  EXPECT_EQ(early->size(), 2u);  // 600, 700
+  auto page = cat->ListVerifyQueue("hot", INT64_MAX, 2, &(*q)[1]);
+  ASSERT_OK(page);
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].object_id, "obj-2");
+  // Re-verifying moves the copy to the end; the old queue entry is gone.
+  WriteBatch b2;
+  CopyRecord again = Copy("obj-4", "hot", 9000);
+  again.bytes = 104;
+  b2.PutCopy(again);
+  ASSERT_OK(cat->Apply(b2));
+  q = cat->ListVerifyQueue("hot", INT64_MAX, 10);
+  ASSERT_OK(q);
+  ASSERT_EQ(q->size(), 5u);
+  EXPECT_EQ((*q)[0].object_id, "obj-3");
+  EXPECT_EQ((*q)[4].object_id, "obj-4");
+  auto warm = cat->ListVerifyQueue("warm", INT64_MAX, 10);
+  ASSERT_OK(warm);
+  EXPECT_EQ(warm->size(), 5u);
+}
+
+TEST_F(CatalogTest, TierStatsAndDamagedStateFollowCopies) {
+  auto cat = OpenCatalog();
+  ASSERT_TRUE(cat);
+  WriteBatch b;
+  b.PutObject(Obj("obj-a", 100));
+  CopyRecord hot = Copy("obj-a", "hot", 1);
+  hot.bytes = 100;
+  CopyRecord warm = Copy("obj-a", "warm", 1);
+  warm.bytes = 100;
+  b.PutCopy(hot);
+  b.PutCopy(warm);
+  ASSERT_OK(cat->Apply(b));
+  auto ts = cat->GetTierStats();
+  ASSERT_OK(ts);
+  EXPECT_EQ((*ts)["hot"].ok, 1u);
+  EXPECT_EQ((*ts)["hot"].bytes, 100u);
+  EXPECT_EQ((*ts)["warm"].ok, 1u);
+
+  // One copy damaged: the object is still fine (a good copy is left).
+  WriteBatch b2;
+  hot.state = "damaged";
+  b2.PutCopy(hot);
+  ASSERT_OK(cat->Apply(b2));
+  EXPECT_EQ(*cat->CountDamaged(), 0u);
+  EXPECT_EQ((*cat->GetObject("obj-a"))->state, "active");
+  ts = cat->GetTierStats();
+  EXPECT_EQ((*ts)["hot"].ok, 0u);
+  EXPECT_EQ((*ts)["hot"].damaged, 1u);
+
+  // Both damaged: the object is damaged.
+  WriteBatch b3;
+  warm.state = "damaged";
+  b3.PutCopy(warm);
+  ASSERT_OK(cat->Apply(b3));
+  EXPECT_EQ(*cat->CountDamaged(), 1u);
+  EXPECT_EQ(*cat->ListDamaged(10), std::vector<std::string>{"obj-a"});
+  EXPECT_EQ((*cat->GetObject("obj-a"))->state, "damaged");
+
+  // Repaired: back to active. A copy deleted leaves the counts right.
+  WriteBatch b4;
+  hot.state = "ok";
+  b4.PutCopy(hot);
+  b4.DeleteCopy("obj-a", "warm");
+  ASSERT_OK(cat->Apply(b4));
+  EXPECT_EQ(*cat->CountDamaged(), 0u);
+  EXPECT_EQ((*cat->GetObject("obj-a"))->state, "active");
+  ts = cat->GetTierStats();
+  EXPECT_EQ(ts->count("warm"), 0u);
+  EXPECT_EQ(cat->ListCopies("obj-a")->size(), 1u);
+  EXPECT_TRUE(cat->ListVerifyQueue("warm", INT64_MAX, 10)->empty());
+}
+
+TEST_F(CatalogTest, ObjectHashAndOperationalState) {
+  auto cat = OpenCatalog();
+  ASSERT_TRUE(cat);
+  WriteBatch b;
+  b.PutObject(Obj("urn:uuid:1"));
+  b.PutState("fixity/hot", nlohmann::json{{"cycle", 3}});
+  b.PutState("remove/hot/x", nlohmann::json{{"object", "x"}});
+  ASSERT_OK(cat->Apply(b));
+  auto found = cat->FindObjectByHash(Sha256Hex("urn:uuid:1"));
+  ASSERT_OK(found);
+  EXPECT_EQ(found->value_or(""), "urn:uuid:1");
+  EXPECT_FALSE(cat->FindObjectByHash(Sha256Hex("nope"))->has_value());
+  EXPECT_EQ((*cat->GetState("fixity/hot"))->at("cycle"), 3);
+  EXPECT_EQ(cat->ListState("remove/")->size(), 1u);
+  WriteBatch b2;
+  b2.DeleteState("remove/hot/x");
+  b2.DeleteState("never-there");
+  ASSERT_OK(cat->Apply(b2));
+  EXPECT_TRUE(cat->ListState("remove/")->empty());
+}
+
+TEST_F(CatalogTest, SchemaOneCatalogIsMigrated) {
+  // A version-1 catalog: objects and copies, no schema-2 tables or counts.
+  {
+    lmdb::Env::Options eo;
+    eo.max_dbs = 16;
+    std::filesystem::create_directories(dir_.path() / "catalog");
+    auto env = lmdb::Env::Open(dir_.path() / "catalog", eo);
+    ASSERT_OK(env);
+    auto txn = lmdb::Txn::Begin(env->get(), 0);
+    ASSERT_OK(txn);
+    auto meta = txn->OpenDbi("meta", MDB_CREATE);
+    auto objects = txn->OpenDbi("objects", MDB_CREATE);
+    auto copies = txn->OpenDbi("copies", MDB_CREATE);
+    ASSERT_OK(meta);
+    ASSERT_OK(txn->Put(*meta, "schema_version", "1"));
+    ASSERT_OK(txn->Put(*meta, "last_applied_seq", "7"));
+    ASSERT_OK(txn->Put(*objects, "obj-a", ToJson(Obj("obj-a", 123)).dump()));
+    std::string key = std::string("obj-a") + '\0' + "hot";
+    nlohmann::json c = ToJson(Copy("obj-a", "hot", 42));
+    c.erase("bytes");
+    c["state"] = "damaged";
+    ASSERT_OK(txn->Put(*copies, key, c.dump()));
+    ASSERT_OK(std::move(*txn).Commit());
+  }
+  auto cat = Catalog::Open(dir_.path() / "catalog");
+  ASSERT_OK(cat);
+  EXPECT_EQ((*cat)->FindObjectByHash(Sha256Hex("obj-a"))->value_or(""), "obj-a");
+  auto q = (*cat)->ListVerifyQueue("hot", INT64_MAX, 10);
+  ASSERT_OK(q);
+  ASSERT_EQ(q->size(), 1u);
+  EXPECT_EQ((*q)[0].last_verified_ms, 42);
+  EXPECT_EQ((*q)[0].bytes, 123u);
+  EXPECT_EQ((*(*cat)->GetTierStats())["hot"].damaged, 1u);
+  EXPECT_EQ(*(*cat)->CountDamaged(), 1u);
+  EXPECT_EQ((*(*cat)->GetObject("obj-a"))->state, "damaged");
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <string>
 
 namespace vault {
@@ -25,6 +27,9 @@ class SystemClock final : public Clock {
 
 // ISO 8601 with the local UTC offset and millisecond precision: "2026-11-23T16:32:05.123+07:00".
 std::string FormatIso8601(TimePoint t);
+// Parses what FormatIso8601 writes (also "Z", no fraction, or any fraction digits) into Unix
+// milliseconds; nullopt when malformed.
+std::optional<int64_t> ParseIso8601Millis(std::string_view text);
 // Unix milliseconds.
 inline int64_t ToUnixMillis(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();

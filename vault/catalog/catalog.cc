@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <system_error>
 #include <utility>
@@ -128,8 +129,16 @@ Status CheckId(std::string_view id, std::string_view what) {
 // Add a step here (and bump kSchemaVersion) when the stored layout changes.
 struct Dbis;
 using MigrationFn = Status (*)(const lmdb::Txn&, const Dbis&);
-constexpr MigrationFn kMigrations[] = {nullptr};  // none yet: index 0 would be 1 → 2
+Status MigrateFrom1(const lmdb::Txn& txn, const Dbis& d);
+constexpr MigrationFn kMigrations[] = {&MigrateFrom1};
 static_assert(std::size(kMigrations) + 1 >= static_cast<size_t>(kSchemaVersion));
+
+// verify_queue key: tier '\0' BE64(last_verified_ms) '\0' object_id.
+std::string QueueKey(std::string_view tier, int64_t last_verified_ms, std::string_view id) {
+  return Composite(Composite(tier, BigEndian64(static_cast<uint64_t>(std::max<int64_t>(
+                                       0, last_verified_ms)))),
+                   id);
+}
 
 }  // namespace
 
@@ -161,7 +170,8 @@ json ToJson(const CopyRecord& r) {
               {"tier", r.tier},
               {"state", r.state},
               {"version", r.version},
-              {"last_verified_ms", r.last_verified_ms}};
+              {"last_verified_ms", r.last_verified_ms},
+              {"bytes", r.bytes}};
 }
 
 Result<ObjectRecord> ObjectFromJson(const json& j) {
@@ -208,6 +218,7 @@ Result<CopyRecord> CopyFromJson(const json& j) {
   VAULT_RETURN_IF_ERROR(GetString(j, "state", &r.state));
   VAULT_RETURN_IF_ERROR(GetString(j, "version", &r.version));
   VAULT_RETURN_IF_ERROR(GetInt(j, "last_verified_ms", &r.last_verified_ms));
+  VAULT_RETURN_IF_ERROR(GetInt(j, "bytes", &r.bytes));
   return r;
 }
 
@@ -223,6 +234,15 @@ void WriteBatch::IndexEvent(uint64_t seq, std::string object_id, std::string typ
   ops_.emplace_back(EventIndex{seq, std::move(object_id), std::move(type)});
 }
 void WriteBatch::SetLastAppliedSeq(uint64_t seq) { ops_.emplace_back(LastApplied{seq}); }
+void WriteBatch::DeleteCopy(std::string object_id, std::string tier) {
+  ops_.emplace_back(CopyDelete{std::move(object_id), std::move(tier)});
+}
+void WriteBatch::PutState(std::string key, nlohmann::json value) {
+  ops_.emplace_back(StatePut{std::move(key), std::move(value)});
+}
+void WriteBatch::DeleteState(std::string key) {
+  ops_.emplace_back(StatePut{std::move(key), std::nullopt});
+}
 void WriteBatch::PutJob(std::string job_id, nlohmann::json job) {
   ops_.emplace_back(Job{std::move(job_id), std::move(job)});
 }
@@ -232,8 +252,111 @@ void WriteBatch::PutJob(std::string job_id, nlohmann::json job) {
 namespace {
 struct Dbis {
   MDB_dbi meta = 0, objects = 0, files = 0, copies = 0, fingerprints = 0, events = 0,
-          object_events = 0, jobs = 0;
+          object_events = 0, jobs = 0, object_hash = 0, verify_queue = 0, damaged = 0, state = 0;
 };
+
+using TierStatsMap = std::map<std::string, TierStats>;
+
+Result<TierStatsMap> ReadTierStats(const lmdb::Txn& txn, const Dbis& d) {
+  TierStatsMap m;
+  VAULT_ASSIGN_OR_RETURN(std::optional<std::string> v, txn.Get(d.meta, "tier_stats"));
+  if (!v) {
+    return m;
+  }
+  VAULT_ASSIGN_OR_RETURN(json j, ParseValue(*v, "meta tier_stats"));
+  if (!j.is_object()) {
+    return Status::Corruption("catalog: meta tier_stats is not an object");
+  }
+  for (const auto& [tier, t] : j.items()) {
+    TierStats s;
+    VAULT_RETURN_IF_ERROR(GetInt(t, "ok", &s.ok));
+    VAULT_RETURN_IF_ERROR(GetInt(t, "damaged", &s.damaged));
+    VAULT_RETURN_IF_ERROR(GetInt(t, "missing", &s.missing));
+    VAULT_RETURN_IF_ERROR(GetInt(t, "bytes", &s.bytes));
+    m[tier] = s;
+  }
+  return m;
+}
+
+json TierStatsJson(const TierStatsMap& m) {
+  json j = json::object();
+  for (const auto& [tier, s] : m) {
+    j[tier] = json{{"ok", s.ok}, {"damaged", s.damaged}, {"missing", s.missing}, {"bytes", s.bytes}};
+  }
+  return j;
+}
+
+void CountCopy(TierStatsMap& m, const CopyRecord& c, int sign) {
+  TierStats& s = m[c.tier];
+  auto adj = [sign](uint64_t& v, uint64_t by) { v = sign > 0 ? v + by : v - std::min(v, by); };
+  if (c.state == "ok") {
+    adj(s.ok, 1);
+  } else if (c.state == "damaged") {
+    adj(s.damaged, 1);
+  } else {
+    adj(s.missing, 1);
+  }
+  adj(s.bytes, c.bytes);
+  if (s.copies() == 0 && s.bytes == 0) m.erase(c.tier);
+}
+
+// Removes the copy's previous record (if any) from the queue and the per-tier counts.
+Result<bool> UnindexCopy(const lmdb::Txn& txn, const Dbis& d, std::string_view object_id,
+                         std::string_view tier, TierStatsMap& stats) {
+  VAULT_ASSIGN_OR_RETURN(std::optional<std::string> old,
+                         txn.Get(d.copies, Composite(object_id, tier)));
+  if (!old) return false;
+  VAULT_ASSIGN_OR_RETURN(json oj, ParseValue(*old, "copies"));
+  VAULT_ASSIGN_OR_RETURN(CopyRecord prev, CopyFromJson(oj));
+  VAULT_RETURN_IF_ERROR(
+      txn.Del(d.verify_queue, QueueKey(prev.tier, prev.last_verified_ms, prev.object_id)).status());
+  CountCopy(stats, prev, -1);
+  return true;
+}
+
+Status IndexCopy(const lmdb::Txn& txn, const Dbis& d, const CopyRecord& c, TierStatsMap& stats) {
+  VAULT_RETURN_IF_ERROR(txn.Put(d.verify_queue, QueueKey(c.tier, c.last_verified_ms, c.object_id),
+                                BigEndian64(c.bytes)));
+  CountCopy(stats, c, +1);
+  return Status::Ok();
+}
+
+// Recomputes whether `object_id` is damaged (copies, none ok) and keeps the damaged table and
+// the object's state in step.
+Status RefreshObjectState(const lmdb::Txn& txn, const Dbis& d, const std::string& object_id) {
+  uint64_t copies = 0, ok = 0;
+  {
+    VAULT_ASSIGN_OR_RETURN(lmdb::Cursor cur, lmdb::Cursor::Open(txn, d.copies));
+    std::string prefix = Composite(object_id, "");
+    std::string_view key = prefix, value;
+    VAULT_ASSIGN_OR_RETURN(bool more, cur.Get(MDB_SET_RANGE, &key, &value));
+    while (more && key.substr(0, prefix.size()) == prefix) {
+      VAULT_ASSIGN_OR_RETURN(json j, ParseValue(value, "copies"));
+      VAULT_ASSIGN_OR_RETURN(CopyRecord c, CopyFromJson(j));
+      ++copies;
+      if (c.state == "ok") ++ok;
+      VAULT_ASSIGN_OR_RETURN(more, cur.Get(MDB_NEXT, &key, &value));
+    }
+  }
+  const bool damaged = copies > 0 && ok == 0;
+  if (damaged) {
+    VAULT_RETURN_IF_ERROR(txn.Put(d.damaged, object_id, ""));
+  } else {
+    VAULT_RETURN_IF_ERROR(txn.Del(d.damaged, object_id).status());
+  }
+  VAULT_ASSIGN_OR_RETURN(std::optional<std::string> ov, txn.Get(d.objects, object_id));
+  if (ov) {
+    VAULT_ASSIGN_OR_RETURN(json oj, ParseValue(*ov, "objects"));
+    VAULT_ASSIGN_OR_RETURN(ObjectRecord o, ObjectFromJson(oj));
+    std::string want = damaged ? "damaged" : (o.state == "damaged" ? "active" : o.state);
+    if (want != o.state) {
+      o.state = want;
+      VAULT_ASSIGN_OR_RETURN(std::string bytes, DumpValue(ToJson(o)));
+      VAULT_RETURN_IF_ERROR(txn.Put(d.objects, object_id, bytes));
+    }
+  }
+  return Status::Ok();
+}
 
 struct StatsCounters {
   uint64_t objects = 0, bytes = 0, files = 0;
@@ -286,6 +409,39 @@ Status ScanPrefix(const lmdb::Txn& txn, MDB_dbi dbi, std::string_view prefix, Fn
   return Status::Ok();
 }
 
+// 1 → 2: object_hash from objects; verify_queue, tier_stats and damaged from copies.
+Status MigrateFrom1(const lmdb::Txn& txn, const Dbis& d) {
+  std::vector<std::string> ids;
+  VAULT_RETURN_IF_ERROR(ScanPrefix(txn, d.objects, "", [&](std::string_view k, std::string_view) {
+    ids.emplace_back(k);
+    return Status::Ok();
+  }));
+  for (const auto& id : ids) VAULT_RETURN_IF_ERROR(txn.Put(d.object_hash, Sha256Hex(id), id));
+  TierStatsMap stats;
+  std::vector<CopyRecord> copies;
+  VAULT_RETURN_IF_ERROR(ScanPrefix(txn, d.copies, "", [&](std::string_view, std::string_view v) -> Status {
+    VAULT_ASSIGN_OR_RETURN(json j, ParseValue(v, "copies"));
+    VAULT_ASSIGN_OR_RETURN(CopyRecord c, CopyFromJson(j));
+    copies.push_back(std::move(c));
+    return Status::Ok();
+  }));
+  std::set<std::string> touched;
+  for (auto& c : copies) {
+    if (c.bytes == 0) {
+      if (auto ov = txn.Get(d.objects, c.object_id); ov.ok() && *ov) {
+        if (auto oj = ParseValue(**ov, "objects"); oj.ok()) {
+          if (auto o = ObjectFromJson(*oj); o.ok()) c.bytes = o->bytes;
+        }
+      }
+      VAULT_RETURN_IF_ERROR(PutJson(txn, d.copies, Composite(c.object_id, c.tier), ToJson(c)));
+    }
+    VAULT_RETURN_IF_ERROR(IndexCopy(txn, d, c, stats));
+    touched.insert(c.object_id);
+  }
+  for (const auto& id : touched) VAULT_RETURN_IF_ERROR(RefreshObjectState(txn, d, id));
+  return PutJson(txn, d.meta, "tier_stats", TierStatsJson(stats));
+}
+
 }  // namespace
 
 struct Catalog::Impl {
@@ -318,6 +474,9 @@ Status Catalog::Impl::ApplyOnce(const WriteBatch& b) {
   const StatsCounters stats_before = stats;
   VAULT_ASSIGN_OR_RETURN(uint64_t last_applied, ReadLastApplied(txn, d));
   const uint64_t last_applied_before = last_applied;
+  VAULT_ASSIGN_OR_RETURN(TierStatsMap tier_stats, ReadTierStats(txn, d));
+  const json tier_stats_before = TierStatsJson(tier_stats);
+  std::set<std::string> touched;  // objects whose copies changed
 
   for (const WriteBatch::Op& op : b.ops()) {
     Status s;
@@ -335,6 +494,8 @@ Status Catalog::Impl::ApplyOnce(const WriteBatch& b) {
       stats.bytes += o->bytes;
       stats.files += o->files;
       s = PutJson(txn, d.objects, o->id, ToJson(*o));
+      if (s.ok()) s = txn.Put(d.object_hash, Sha256Hex(o->id), o->id);
+      touched.insert(o->id);
     } else if (const auto* f = std::get_if<FileRecord>(&op)) {
       VAULT_RETURN_IF_ERROR(CheckId(f->object_id, "file object_id"));
       if (f->path.empty() || f->path.find('\0') != std::string::npos) {
@@ -344,7 +505,23 @@ Status Catalog::Impl::ApplyOnce(const WriteBatch& b) {
     } else if (const auto* c = std::get_if<CopyRecord>(&op)) {
       VAULT_RETURN_IF_ERROR(CheckId(c->object_id, "copy object_id"));
       VAULT_RETURN_IF_ERROR(CheckId(c->tier, "copy tier"));
+      VAULT_RETURN_IF_ERROR(UnindexCopy(txn, d, c->object_id, c->tier, tier_stats).status());
       s = PutJson(txn, d.copies, Composite(c->object_id, c->tier), ToJson(*c));
+      if (s.ok()) s = IndexCopy(txn, d, *c, tier_stats);
+      touched.insert(c->object_id);
+    } else if (const auto* cd = std::get_if<WriteBatch::CopyDelete>(&op)) {
+      VAULT_RETURN_IF_ERROR(CheckId(cd->object_id, "copy object_id"));
+      VAULT_RETURN_IF_ERROR(CheckId(cd->tier, "copy tier"));
+      VAULT_ASSIGN_OR_RETURN(bool existed, UnindexCopy(txn, d, cd->object_id, cd->tier, tier_stats));
+      if (existed) s = txn.Del(d.copies, Composite(cd->object_id, cd->tier)).status();
+      touched.insert(cd->object_id);
+    } else if (const auto* sp = std::get_if<WriteBatch::StatePut>(&op)) {
+      VAULT_RETURN_IF_ERROR(CheckId(sp->key, "state key"));
+      if (sp->value) {
+        s = PutJson(txn, d.state, sp->key, *sp->value);
+      } else {
+        s = txn.Del(d.state, sp->key).status();
+      }
     } else if (const auto* fp = std::get_if<WriteBatch::Fingerprint>(&op)) {
       VAULT_RETURN_IF_ERROR(CheckId(fp->fingerprint, "fingerprint"));
       s = PutJson(txn, d.fingerprints, fp->fingerprint, json{{"object_id", fp->object_id}});
@@ -368,6 +545,12 @@ Status Catalog::Impl::ApplyOnce(const WriteBatch& b) {
     VAULT_RETURN_IF_ERROR(s);
   }
 
+  for (const std::string& id : touched) {
+    VAULT_RETURN_IF_ERROR(RefreshObjectState(txn, d, id));
+  }
+  if (json ts = TierStatsJson(tier_stats); ts != tier_stats_before) {
+    VAULT_RETURN_IF_ERROR(PutJson(txn, d.meta, "tier_stats", ts));
+  }
   if (stats.objects != stats_before.objects || stats.bytes != stats_before.bytes ||
       stats.files != stats_before.files) {
     VAULT_RETURN_IF_ERROR(
@@ -457,6 +640,10 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::filesystem::path& dir,
   VAULT_ASSIGN_OR_RETURN(d.events, txn.OpenDbi("events", MDB_CREATE));
   VAULT_ASSIGN_OR_RETURN(d.object_events, txn.OpenDbi("object_events", MDB_CREATE));
   VAULT_ASSIGN_OR_RETURN(d.jobs, txn.OpenDbi("jobs", MDB_CREATE));
+  VAULT_ASSIGN_OR_RETURN(d.object_hash, txn.OpenDbi("object_hash", MDB_CREATE));
+  VAULT_ASSIGN_OR_RETURN(d.verify_queue, txn.OpenDbi("verify_queue", MDB_CREATE));
+  VAULT_ASSIGN_OR_RETURN(d.damaged, txn.OpenDbi("damaged", MDB_CREATE));
+  VAULT_ASSIGN_OR_RETURN(d.state, txn.OpenDbi("state", MDB_CREATE));
   if (!version) {
     VAULT_RETURN_IF_ERROR(PutJson(txn, d.meta, "schema_version", json(kSchemaVersion)));
     VAULT_RETURN_IF_ERROR(
@@ -727,10 +914,126 @@ Result<nlohmann::json> Catalog::DumpRebuildable() const {
     VAULT_RETURN_IF_ERROR(scan9);
     out["object_events"] = std::move(object_events);
 
+    json damaged = json::array();
+    VAULT_RETURN_IF_ERROR(ScanPrefix(txn, d.damaged, "", [&](std::string_view k, std::string_view) {
+      damaged.push_back(std::string(k));
+      return Status::Ok();
+    }));
+    out["damaged"] = std::move(damaged);
+    VAULT_ASSIGN_OR_RETURN(TierStatsMap ts, ReadTierStats(txn, d));
+    out["tier_stats"] = TierStatsJson(ts);
+
     VAULT_ASSIGN_OR_RETURN(StatsCounters c, ReadStats(txn, d));
     out["stats"] = json{{"objects", c.objects}, {"bytes", c.bytes}, {"files", c.files}};
     VAULT_ASSIGN_OR_RETURN(uint64_t last, ReadLastApplied(txn, d));
     out["last_applied_seq"] = last;
+    return out;
+  });
+}
+
+Result<std::map<std::string, TierStats>> Catalog::GetTierStats() const {
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::map<std::string, TierStats>> {
+    return ReadTierStats(txn, impl_->d);
+  });
+}
+
+Result<std::vector<QueuedCopy>> Catalog::ListVerifyQueue(std::string_view tier, int64_t before_ms,
+                                                         size_t limit,
+                                                         const QueuedCopy* after) const {
+  if (!CheckId(tier, "tier").ok()) return std::vector<QueuedCopy>();
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::vector<QueuedCopy>> {
+    std::vector<QueuedCopy> out;
+    if (limit == 0) return out;
+    const std::string prefix = Composite(tier, "");
+    const std::string start =
+        after ? QueueKey(tier, after->last_verified_ms, after->object_id) : prefix;
+    VAULT_ASSIGN_OR_RETURN(lmdb::Cursor cur, lmdb::Cursor::Open(txn, impl_->d.verify_queue));
+    std::string_view key = start, value;
+    VAULT_ASSIGN_OR_RETURN(bool more, cur.Get(MDB_SET_RANGE, &key, &value));
+    if (more && after && key == start) {
+      VAULT_ASSIGN_OR_RETURN(more, cur.Get(MDB_NEXT, &key, &value));
+    }
+    while (more && out.size() < limit && key.substr(0, prefix.size()) == prefix) {
+      if (key.size() < prefix.size() + 9) return Status::Corruption("catalog: malformed verify_queue key");
+      QueuedCopy q;
+      q.last_verified_ms = static_cast<int64_t>(FromBigEndian64(key.substr(prefix.size(), 8)));
+      if (q.last_verified_ms >= before_ms) break;
+      q.object_id = std::string(key.substr(prefix.size() + 9));
+      q.bytes = FromBigEndian64(value);
+      out.push_back(std::move(q));
+      VAULT_ASSIGN_OR_RETURN(more, cur.Get(MDB_NEXT, &key, &value));
+    }
+    return out;
+  });
+}
+
+Result<uint64_t> Catalog::CountVerifyQueueBefore(std::string_view tier, int64_t before_ms) const {
+  if (!CheckId(tier, "tier").ok()) return uint64_t{0};
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<uint64_t> {
+    const std::string prefix = Composite(tier, "");
+    const std::string end = Composite(tier, BigEndian64(static_cast<uint64_t>(std::max<int64_t>(0, before_ms))));
+    VAULT_ASSIGN_OR_RETURN(lmdb::Cursor cur, lmdb::Cursor::Open(txn, impl_->d.verify_queue));
+    std::string_view key = prefix, value;
+    uint64_t n = 0;
+    VAULT_ASSIGN_OR_RETURN(bool more, cur.Get(MDB_SET_RANGE, &key, &value));
+    while (more && key.substr(0, prefix.size()) == prefix && key < end) {
+      ++n;
+      VAULT_ASSIGN_OR_RETURN(more, cur.Get(MDB_NEXT, &key, &value));
+    }
+    return n;
+  });
+}
+
+Result<std::vector<std::string>> Catalog::ListDamaged(size_t limit) const {
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::vector<std::string>> {
+    std::vector<std::string> out;
+    VAULT_ASSIGN_OR_RETURN(lmdb::Cursor cur, lmdb::Cursor::Open(txn, impl_->d.damaged));
+    std::string_view key, value;
+    VAULT_ASSIGN_OR_RETURN(bool more, cur.Get(MDB_FIRST, &key, &value));
+    while (more && out.size() < limit) {
+      out.emplace_back(key);
+      VAULT_ASSIGN_OR_RETURN(more, cur.Get(MDB_NEXT, &key, &value));
+    }
+    return out;
+  });
+}
+
+Result<uint64_t> Catalog::CountDamaged() const {
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<uint64_t> {
+    MDB_stat st;
+    int rc = mdb_stat(txn.get(), impl_->d.damaged, &st);
+    if (rc != 0) return Status::IoError(std::string("mdb_stat: ") + mdb_strerror(rc));
+    return static_cast<uint64_t>(st.ms_entries);
+  });
+}
+
+Result<std::optional<std::string>> Catalog::FindObjectByHash(std::string_view hash) const {
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::optional<std::string>> {
+    if (hash.empty() || hash.size() > kMaxKeyBytes) return std::optional<std::string>();
+    return txn.Get(impl_->d.object_hash, hash);
+  });
+}
+
+Result<std::optional<nlohmann::json>> Catalog::GetState(std::string_view key) const {
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::optional<json>> {
+    if (key.empty() || key.size() > kMaxKeyBytes) return std::optional<json>();
+    VAULT_ASSIGN_OR_RETURN(std::optional<std::string> v, txn.Get(impl_->d.state, key));
+    if (!v) return std::optional<json>();
+    VAULT_ASSIGN_OR_RETURN(json j, ParseValue(*v, "state"));
+    return std::optional<json>(std::move(j));
+  });
+}
+
+Result<std::vector<std::pair<std::string, nlohmann::json>>> Catalog::ListState(
+    std::string_view prefix) const {
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::vector<std::pair<std::string, json>>> {
+    std::vector<std::pair<std::string, json>> out;
+    VAULT_RETURN_IF_ERROR(ScanPrefix(txn, impl_->d.state, prefix,
+                                     [&](std::string_view k, std::string_view v) -> Status {
+                                       VAULT_ASSIGN_OR_RETURN(json j, ParseValue(v, "state"));
+                                       out.emplace_back(std::string(k), std::move(j));
+                                       return Status::Ok();
+                                     }));
     return out;
   });
 }

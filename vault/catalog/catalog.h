@@ -14,13 +14,24 @@
 //   events          8-byte big-endian seq → {"object": …, "type": …}
 //   object_events   object_id '\0' 8-byte big-endian seq → {"type": …}
 //   jobs            job_id → job JSON (operational; not rebuilt)
+//   object_hash     sha256hex(object_id) → object_id     (schema 2: the last component of the
+//                   object's OCFL path, so recovery can tell a damaged stored copy from a
+//                   half-written one)
+//   verify_queue    tier '\0' 8-byte BE last_verified_ms '\0' object_id → 8-byte BE bytes
+//                   (schema 2: oldest-verified-first order for the fixity scheduler; maintained
+//                   by PutCopy/DeleteCopy)
+//   damaged         object_id → ""   objects that have copies but none in state "ok"
+//   state           key → JSON       operational state (fixity cycle cursors, pending removals);
+//                   not rebuilt
+//   meta "tier_stats" → {tier: {"ok","damaged","missing","bytes"}}   maintained by Apply
 //
 // Migrations: kSchemaVersion is the version this build writes. Open() reads meta
 // "schema_version": absent on a fresh environment (then 1 is written), newer than
 // kSchemaVersion → refused with kFailedPrecondition (upgrade the software or rebuild the
 // catalog), older → each step in the migration table in catalog.cc (MigrateFromN: version N →
 // N+1, run inside the same write txn that opens the DBIs) is applied in order and the new
-// version is written in that txn, so a migration is all-or-nothing. There are none yet.
+// version is written in that txn, so a migration is all-or-nothing. 1 → 2 builds object_hash,
+// verify_queue, damaged and tier_stats from the objects and copies tables.
 //
 // Map size: starts at Options::initial_map_bytes (or the current data file size if larger);
 // Apply() grows it by doubling on MDB_MAP_FULL, up to Options::max_map_bytes.
@@ -32,6 +43,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -44,7 +56,7 @@
 
 namespace vault::catalog {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct ObjectRecord {
   std::string id, file_code, title, state /* "active" */, created, package, fingerprint,
@@ -57,9 +69,24 @@ struct FileRecord {
       sha256;
   uint64_t size = 0;
 };
+// One stored copy of an object on a tier. state: "ok" (verified good), "damaged" (a finding
+// not yet repaired), "missing" (the object is not on the tier). last_verified_ms is the last
+// time the copy was found good (ingest, replication and repair verify too); operational: a
+// rebuilt catalog takes it from the last logged event about the copy.
 struct CopyRecord {
-  std::string object_id, tier, state /* "ok" | "damaged" | "missing" */, version;
+  std::string object_id, tier, state, version;
   int64_t last_verified_ms = 0;
+  uint64_t bytes = 0;  // content bytes of the object (for rates and per-tier totals)
+};
+struct TierStats {
+  uint64_t ok = 0, damaged = 0, missing = 0, bytes = 0;
+  uint64_t copies() const { return ok + damaged + missing; }
+};
+// An entry of the fixity scheduler's queue.
+struct QueuedCopy {
+  std::string object_id;
+  int64_t last_verified_ms = 0;
+  uint64_t bytes = 0;
 };
 // Maintained incrementally in meta by Apply: O(1) to read.
 struct Stats {
@@ -84,7 +111,13 @@ class WriteBatch {
   // record adjusts bytes/files by the difference.
   void PutObject(ObjectRecord r);
   void PutFile(FileRecord r);
+  // Copy record; also moves the copy in verify_queue and adjusts tier_stats and the object's
+  // damaged/active state (the object is "damaged" while it has copies and none is "ok").
   void PutCopy(CopyRecord r);
+  void DeleteCopy(std::string object_id, std::string tier);
+  // Operational key/value state (not rebuilt). DeleteState of an absent key is fine.
+  void PutState(std::string key, nlohmann::json value);
+  void DeleteState(std::string key);
   // Payload fingerprint → object (duplicate detection).
   void PutFingerprint(std::string fingerprint, std::string object_id);
   // Event index: seq → {object, type}, and (object '\0' seq) when object is not empty.
@@ -112,8 +145,15 @@ class WriteBatch {
     std::string id;
     nlohmann::json job;
   };
-  using Op =
-      std::variant<ObjectRecord, FileRecord, CopyRecord, Fingerprint, EventIndex, LastApplied, Job>;
+  struct CopyDelete {
+    std::string object_id, tier;
+  };
+  struct StatePut {
+    std::string key;
+    std::optional<nlohmann::json> value;  // nullopt = delete
+  };
+  using Op = std::variant<ObjectRecord, FileRecord, CopyRecord, Fingerprint, EventIndex,
+                          LastApplied, Job, CopyDelete, StatePut>;
   const std::vector<Op>& ops() const { return ops_; }
 
  private:
@@ -153,6 +193,24 @@ class Catalog {
   // Event seqs indexed for an object, ascending.
   Result<std::vector<uint64_t>> ListObjectEvents(std::string_view object_id) const;
   Result<Stats> GetStats() const;
+  // Copy counts and bytes per tier (O(1): maintained by Apply).
+  Result<std::map<std::string, TierStats>> GetTierStats() const;
+  // The fixity queue of `tier`, oldest-verified first: up to `limit` copies verified before
+  // `before_ms`, starting after (last_verified_ms, object_id) of `after` when given.
+  Result<std::vector<QueuedCopy>> ListVerifyQueue(std::string_view tier, int64_t before_ms,
+                                                  size_t limit,
+                                                  const QueuedCopy* after = nullptr) const;
+  // Number of copies on `tier` last verified before `before_ms` (a cursor walk, no values read).
+  Result<uint64_t> CountVerifyQueueBefore(std::string_view tier, int64_t before_ms) const;
+  // Objects with copies but no good copy, in id order (at most `limit`), and their number.
+  Result<std::vector<std::string>> ListDamaged(size_t limit) const;
+  Result<uint64_t> CountDamaged() const;
+  // The object whose id hashes (sha256 hex) to `hash`, if the catalog knows one.
+  Result<std::optional<std::string>> FindObjectByHash(std::string_view hash) const;
+  Result<std::optional<nlohmann::json>> GetState(std::string_view key) const;
+  // Operational state entries whose key starts with `prefix`, in key order.
+  Result<std::vector<std::pair<std::string, nlohmann::json>>> ListState(
+      std::string_view prefix) const;
   Result<uint64_t> LastAppliedSeq() const;
 
   // Canonical JSON of everything rebuildable: objects, files, copies (without

@@ -39,6 +39,30 @@ Status Read(const toml::table& t, std::string_view key, T& out, std::string_view
   return Status::Ok();
 }
 
+Status ReadBool(const toml::table& t, std::string_view key, bool& out, std::string_view prefix) {
+  const toml::node* n = t.get(key);
+  if (!n) return Status::Ok();
+  auto v = n->value<bool>();
+  if (!v) return Bad(std::string(prefix) + std::string(key), "must be true or false", &n->source());
+  out = *v;
+  return Status::Ok();
+}
+
+Status ReadStrings(const toml::table& t, std::string_view key, std::vector<std::string>& out,
+                   std::string_view prefix) {
+  const toml::node* n = t.get(key);
+  if (!n) return Status::Ok();
+  auto* a = n->as_array();
+  if (!a) return Bad(std::string(prefix) + std::string(key), "must be an array of strings", &n->source());
+  out.clear();
+  for (auto& e : *a) {
+    auto v = e.value<std::string>();
+    if (!v) return Bad(std::string(prefix) + std::string(key), "must be an array of strings", &e.source());
+    out.push_back(*v);
+  }
+  return Status::Ok();
+}
+
 Status CheckKeys(const toml::table& t, const std::set<std::string>& allowed, std::string_view where) {
   for (const auto& [k, v] : t) {
     if (!allowed.count(std::string(k.str()))) {
@@ -70,18 +94,53 @@ max_compression_ratio = 100.0
 max_manifest_line_bytes = 65536
 max_tag_file_bytes = 16777216
 
-# Storage tiers: each is an OCFL 1.1 storage root. Put them on independent media in production.
+# Storage tiers: each is an OCFL 1.1 storage root. The first takes new objects.
+# `medium` names the physical medium: copies are kept on tiers with DIFFERENT media, so in
+# production give each tier its own disk, array or site and label it truthfully (the daemon
+# warns when two differently labelled tiers share one filesystem device).
+# Fixity: every copy is verified at least once per fixity_period_days (at most 1096 = 3 years);
+# check = "full" hashes every byte, "size-only" checks presence and sizes only.
+# max_read_mb_s caps the background read rate (0 = no cap); windows restrict reading to
+# local-time ranges, e.g. windows = ["22:00-06:00"].
 [[tiers]]
 name = "hot"
 kind = "local"
 path = "tiers/hot"
 medium = "local-disk-1"
+fixity_period_days = 365
+check = "full"
+max_read_mb_s = 0
+windows = []
 
 [[tiers]]
 name = "warm"
 kind = "local"
 path = "tiers/warm"
 medium = "local-disk-2"
+fixity_period_days = 365
+check = "full"
+max_read_mb_s = 0
+windows = []
+
+[fixity]
+enabled = true
+headroom = 1.5          # read this much faster than strictly needed
+utc_offset_hours = 7    # time zone of the windows (Vietnam)
+threads = 0             # hashing threads, 0 = all cores
+
+# Placement: how many good copies each retention class needs, and on distinct media.
+[placement]
+copies = 2
+distinct_media = true
+# Per retention class (first match wins), e.g.:
+# [[placement.rules]]
+# retention = "permanent"
+# copies = 3
+# Age-based moves (copy, verify, switch, remove the source; the copy count is kept), e.g.:
+# [[placement.moves]]
+# from = "hot"
+# to = "cold"
+# after_days = 365
 )";
 }
 
@@ -95,7 +154,7 @@ Result<Config> ParseConfig(std::string_view text, const std::filesystem::path& h
     return Status::InvalidArgument(os.str());
   }
   Config c;
-  VAULT_RETURN_IF_ERROR(CheckKeys(root, {"api", "ingest", "tiers"}, ""));
+  VAULT_RETURN_IF_ERROR(CheckKeys(root, {"api", "ingest", "tiers", "fixity", "placement"}, ""));
   if (auto* api = root["api"].as_table()) {
     VAULT_RETURN_IF_ERROR(CheckKeys(*api, {"listen"}, "api."));
     VAULT_RETURN_IF_ERROR(Read(*api, "listen", c.listen, "api."));
@@ -131,7 +190,10 @@ Result<Config> ParseConfig(std::string_view text, const std::filesystem::path& h
     for (auto& node : *tiers) {
       auto* t = node.as_table();
       if (!t) return Bad("tiers", "each [[tiers]] entry must be a table", &node.source());
-      VAULT_RETURN_IF_ERROR(CheckKeys(*t, {"name", "kind", "path", "medium"}, "tiers."));
+      VAULT_RETURN_IF_ERROR(CheckKeys(*t,
+                                      {"name", "kind", "path", "medium", "fixity_period_days",
+                                       "check", "max_read_mb_s", "windows"},
+                                      "tiers."));
       TierConfig tc;
       std::string path;
       VAULT_RETURN_IF_ERROR(Read(*t, "name", tc.name, "tiers."));
@@ -153,11 +215,131 @@ Result<Config> ParseConfig(std::string_view text, const std::filesystem::path& h
       tc.path = std::filesystem::path(path).is_absolute() ? std::filesystem::path(path)
                                                           : home / path;
       if (tc.medium.empty()) tc.medium = tc.name;
+      VAULT_RETURN_IF_ERROR(Read(*t, "fixity_period_days", tc.fixity_period_days, "tiers."));
+      VAULT_RETURN_IF_ERROR(Read(*t, "check", tc.check, "tiers."));
+      VAULT_RETURN_IF_ERROR(Read(*t, "max_read_mb_s", tc.max_read_mb_s, "tiers."));
+      VAULT_RETURN_IF_ERROR(ReadStrings(*t, "windows", tc.windows, "tiers."));
+      if (tc.fixity_period_days < 1 || tc.fixity_period_days > 1096) {
+        return Bad("tiers.fixity_period_days",
+                   "must be 1..1096 (every record must be checked within 3 years) for tier '" +
+                       tc.name + "'",
+                   &t->source());
+      }
+      if (tc.check != "full" && tc.check != "size-only") {
+        return Bad("tiers.check", "must be \"full\" or \"size-only\" for tier '" + tc.name + "'",
+                   &t->source());
+      }
+      if (tc.max_read_mb_s < 0) {
+        return Bad("tiers.max_read_mb_s", "must be >= 0 for tier '" + tc.name + "'", &t->source());
+      }
+      for (const auto& w : tc.windows) {
+        if (auto pw = policies::ParseTimeWindow(w); !pw.ok()) {
+          return Bad("tiers.windows", std::string(pw.status().message()), &t->source());
+        }
+      }
       c.tiers.push_back(std::move(tc));
     }
   }
   if (c.tiers.empty()) return Bad("tiers", "at least one [[tiers]] entry is required", nullptr);
+
+  if (auto* fx = root["fixity"].as_table()) {
+    VAULT_RETURN_IF_ERROR(CheckKeys(
+        *fx, {"enabled", "headroom", "utc_offset_hours", "threads", "tick_seconds"}, "fixity."));
+    if (const toml::node* n = fx->get("enabled")) {
+      auto v = n->value<bool>();
+      if (!v) return Bad("fixity.enabled", "must be true or false", &n->source());
+      c.fixity.enabled = *v;
+    }
+    VAULT_RETURN_IF_ERROR(Read(*fx, "headroom", c.fixity.headroom, "fixity."));
+    if (const toml::node* n = fx->get("utc_offset_hours")) {
+      auto v = n->value<int64_t>();
+      if (!v || *v < -12 || *v > 14) {
+        return Bad("fixity.utc_offset_hours", "must be an integer -12..14", &n->source());
+      }
+      c.fixity.utc_offset_hours = static_cast<int>(*v);
+    }
+    VAULT_RETURN_IF_ERROR(Read(*fx, "threads", c.fixity.threads, "fixity."));
+    VAULT_RETURN_IF_ERROR(Read(*fx, "tick_seconds", c.fixity.tick_seconds, "fixity."));
+    if (c.fixity.headroom < 1.0 || c.fixity.headroom > 10.0) {
+      return Bad("fixity.headroom", "must be 1.0..10.0", nullptr);
+    }
+    if (c.fixity.threads > 256) return Bad("fixity.threads", "must be 0..256", nullptr);
+    if (c.fixity.tick_seconds < 0.05 || c.fixity.tick_seconds > 3600) {
+      return Bad("fixity.tick_seconds", "must be 0.05..3600", nullptr);
+    }
+  }
+
+  // Placement: a default rule from [placement] copies/distinct_media, then per-class rules.
+  policies::PlacementRule any;
+  if (auto* pl = root["placement"].as_table()) {
+    VAULT_RETURN_IF_ERROR(
+        CheckKeys(*pl, {"copies", "distinct_media", "rules", "moves"}, "placement."));
+    VAULT_RETURN_IF_ERROR(Read(*pl, "copies", any.copies, "placement."));
+    VAULT_RETURN_IF_ERROR(ReadBool(*pl, "distinct_media", any.distinct_media, "placement."));
+    if (const toml::node* rn = pl->get("rules")) {
+      auto* rules = rn->as_array();
+      if (!rules) return Bad("placement.rules", "must be [[placement.rules]] tables", &rn->source());
+      for (auto& node : *rules) {
+        auto* t = node.as_table();
+        if (!t) return Bad("placement.rules", "each entry must be a table", &node.source());
+        VAULT_RETURN_IF_ERROR(
+            CheckKeys(*t, {"retention", "copies", "distinct_media"}, "placement.rules."));
+        policies::PlacementRule r;
+        VAULT_RETURN_IF_ERROR(Read(*t, "retention", r.retention, "placement.rules."));
+        VAULT_RETURN_IF_ERROR(Read(*t, "copies", r.copies, "placement.rules."));
+        VAULT_RETURN_IF_ERROR(ReadBool(*t, "distinct_media", r.distinct_media, "placement.rules."));
+        if (r.retention.empty()) {
+          return Bad("placement.rules.retention", "must name a retention class or \"*\"",
+                     &t->source());
+        }
+        c.placement.rules.push_back(std::move(r));
+      }
+    }
+    if (const toml::node* mn = pl->get("moves")) {
+      auto* moves = mn->as_array();
+      if (!moves) return Bad("placement.moves", "must be [[placement.moves]] tables", &mn->source());
+      for (auto& node : *moves) {
+        auto* t = node.as_table();
+        if (!t) return Bad("placement.moves", "each entry must be a table", &node.source());
+        VAULT_RETURN_IF_ERROR(CheckKeys(*t, {"from", "to", "after_days"}, "placement.moves."));
+        policies::MoveRule m;
+        VAULT_RETURN_IF_ERROR(Read(*t, "from", m.from, "placement.moves."));
+        VAULT_RETURN_IF_ERROR(Read(*t, "to", m.to, "placement.moves."));
+        VAULT_RETURN_IF_ERROR(Read(*t, "after_days", m.after_days, "placement.moves."));
+        c.placement.moves.push_back(std::move(m));
+      }
+    }
+  }
+  c.placement.rules.push_back(any);  // the catch-all, after the per-class rules
+  if (Status s = policies::ValidatePlacementPolicy(c.placement, c.PlacementTiers()); !s.ok()) {
+    return Status::InvalidArgument("vault.toml: " + std::string(s.message()));
+  }
   return c;
+}
+
+const TierConfig* Config::FindTier(std::string_view name) const {
+  for (const auto& t : tiers) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+std::vector<policies::PlacementTier> Config::PlacementTiers() const {
+  std::vector<policies::PlacementTier> out;
+  for (const auto& t : tiers) out.push_back({t.name, t.medium});
+  return out;
+}
+
+policies::FixityTierPolicy Config::FixityPolicy(const TierConfig& t) const {
+  policies::FixityTierPolicy p;
+  p.period_s = t.fixity_period_days * 86400;
+  p.headroom = fixity.headroom;
+  p.max_read_bytes_s = t.max_read_mb_s * 1e6;
+  for (const auto& w : t.windows) {
+    if (auto pw = policies::ParseTimeWindow(w); pw.ok()) p.windows.push_back(*pw);
+  }
+  p.utc_offset_s = static_cast<int64_t>(fixity.utc_offset_hours) * 3600;
+  return p;
 }
 
 Result<Config> LoadConfig(const std::filesystem::path& home) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "policies/fixity.h"
+#include "policies/placement.h"
 #include "vault/base/status.h"
 
 namespace vault::daemon {
@@ -18,7 +20,22 @@ struct TierConfig {
   std::string name;    // [a-z0-9-]+
   std::string kind = "local";
   std::filesystem::path path;  // absolute after loading
-  std::string medium;  // independent-medium label (issue: placement)
+  std::string medium;  // independent-medium label: copies that must be independent go to
+                       // tiers with different labels (placement policy)
+  // Fixity: every copy on this tier is verified at least once per period (1 day .. 3 years;
+  // Vietnamese rules: every record checked within 3 years).
+  int64_t fixity_period_days = 365;
+  std::string check = "full";           // "full" (every byte hashed) | "size-only"
+  double max_read_mb_s = 0;             // cap on the scheduler's read rate (MB/s); 0 = none
+  std::vector<std::string> windows;     // local-time windows when reading is allowed, "22:00-06:00"
+};
+
+struct FixityConfig {
+  bool enabled = true;          // the background scheduler (verify --all works regardless)
+  double headroom = 1.5;        // read faster than the bare need by this factor
+  int utc_offset_hours = 7;     // local time of tier windows (Vietnam: UTC+7)
+  int threads = 0;              // hashing threads; 0 = all cores
+  double tick_seconds = 2.0;    // how often the scheduler wakes
 };
 
 struct IngestConfig {
@@ -38,6 +55,12 @@ struct Config {
   std::string listen = "127.0.0.1:8470";
   IngestConfig ingest;
   std::vector<TierConfig> tiers;
+  FixityConfig fixity;
+  policies::PlacementPolicy placement;  // [placement] + [[placement.rules]] + [[placement.moves]]
+
+  const TierConfig* FindTier(std::string_view name) const;
+  std::vector<policies::PlacementTier> PlacementTiers() const;
+  policies::FixityTierPolicy FixityPolicy(const TierConfig& t) const;
 };
 
 // The text written for a new vault.

@@ -27,6 +27,8 @@
 #include "vault/base/ids.h"
 #include "vault/base/logging.h"
 #include "vault/base/unicode.h"
+#include "vault/daemon/http_util.h"
+#include "vault/daemon/integrity.h"
 
 namespace vault::daemon {
 
@@ -126,9 +128,7 @@ std::string Signature(const fs::path& p) {
   return sig;
 }
 
-json Error(std::string_view rule, std::string_view message) {
-  return {{"error", {{"rule", rule}, {"message", message}}}};
-}
+json Error(std::string_view rule, std::string_view message) { return ApiError(rule, message); }
 
 }  // namespace
 
@@ -137,6 +137,7 @@ struct Server::Impl {
   Options options;
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   Metrics metrics{*registry};
+  std::unique_ptr<Integrity> integrity;
   std::string token;
   std::string address;
   httplib::Server http;
@@ -219,6 +220,7 @@ struct Server::Impl {
         state = ingest::OutcomeToJson(*r);
         state["state"] = r->accepted ? "accepted" : "rejected";
         (r->accepted ? metrics.accepted : metrics.rejected).Increment();
+        if (r->accepted && !r->object_id.empty()) integrity->OnIngested(r->object_id);
         if (r->accepted) metrics.bytes.Increment(static_cast<double>(r->bytes));
         metrics.duration.Observe(r->seconds);
       } else {
@@ -339,9 +341,7 @@ struct Server::Impl {
   }
 
   static void Reply(httplib::Response& res, int status, const json& body) {
-    res.status = status;
-    res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
-                    "application/json; charset=utf-8");
+    ReplyJson(res, status, body);
   }
 
   json ObjectJson(const catalog::ObjectRecord& o) {
@@ -382,6 +382,7 @@ struct Server::Impl {
         metrics.objects.Set(static_cast<double>(st->objects));
         metrics.stored_bytes.Set(static_cast<double>(st->bytes));
       }
+      integrity->RefreshMetrics();
       prometheus::TextSerializer ser;
       res.set_content(ser.Serialize(registry->Collect()), "text/plain; version=0.0.4");
     });
@@ -400,7 +401,8 @@ struct Server::Impl {
              {"last_event_seq", vault.log().head_seq()}, {"tiers", tiers},
              {"jobs", {{"queued", queue.size()}, {"running", running_jobs}}},
              {"ready", started.load() && !stopping && !vault.ingester().halted()},
-             {"halted", vault.ingester().halted() ? json(vault.ingester().halt_reason()) : json(nullptr)}});
+             {"halted", vault.ingester().halted() ? json(vault.ingester().halt_reason()) : json(nullptr)},
+             {"integrity", integrity->StatusJson()}});
     });
     http.Post("/api/v1/ingest", [this](const httplib::Request& req, httplib::Response& res) {
       json body = json::parse(req.body, nullptr, false);
@@ -478,52 +480,7 @@ struct Server::Impl {
       }
       Reply(res, 200, j);
     });
-    http.Post(R"(/api/v1/objects/([^/]+)/verify)", [this](const httplib::Request& req,
-                                                          httplib::Response& res) {
-      std::string id = req.matches[1];
-      auto o = vault.catalog().GetObject(id);
-      if (!o.ok()) return Reply(res, 500, Error("catalog", o.status().ToString()));
-      if (!*o) return Reply(res, 404, Error("api.not_found", "no object " + id));
-      auto copies = vault.catalog().ListCopies(id);
-      if (!copies.ok()) return Reply(res, 500, Error("catalog", copies.status().ToString()));
-      json out = {{"object_id", id}, {"copies", json::array()}, {"ok", true}};
-      catalog::WriteBatch batch;
-      std::vector<eventlog::EventDraft> changes;
-      for (auto c : *copies) {
-        auto it = vault.stores().find(c.tier);
-        if (it == vault.stores().end()) continue;
-        auto findings = it->second->VerifyObject(id, true);
-        if (!findings.ok()) {
-          return Reply(res, 500, Error("verify", findings.status().ToString()));
-        }
-        json fj = json::array();
-        for (const auto& f : *findings) {
-          fj.push_back({{"kind", FindingKindName(f.kind)}, {"path", f.path},
-                        {"expected", f.expected}, {"actual", f.actual}});
-        }
-        if (!findings->empty()) out["ok"] = false;
-        out["copies"].push_back({{"tier", c.tier}, {"ok", findings->empty()}, {"findings", fj}});
-        std::string state = findings->empty() ? "ok" : "damaged";
-        if (state != c.state) {
-          // Events only when a copy's state changes (DESIGN §3); routine passes are counters.
-          changes.push_back({"fixity check", id, "admin", findings->empty() ? "success" : "failure",
-                             {{"tier", c.tier}, {"state", state}, {"version", c.version},
-                              {"previous_state", c.state}, {"findings", fj}}});
-        }
-        c.state = state;
-        c.last_verified_ms = ToUnixMillis(vault.clock().Now());
-        batch.PutCopy(c);
-      }
-      if (!changes.empty()) {
-        if (auto r = vault.ingester().Commit(std::move(changes)); !r.ok()) {
-          return Reply(res, 500, Error("verify", "cannot record the change: " + r.status().ToString()));
-        }
-      }
-      if (Status s = vault.catalog().Apply(batch); !s.ok()) {
-        LogError("verify", "cannot record verification of " + id + ": " + s.ToString());
-      }
-      Reply(res, 200, out);
-    });
+    integrity->Routes(http);
     http.set_exception_handler([](const httplib::Request&, httplib::Response& res,
                                   std::exception_ptr) {
       Reply(res, 500, Error("api.internal", "internal error"));
@@ -543,6 +500,7 @@ Result<std::unique_ptr<Server>> Server::Create(Vault& vault, Options o) {
   }
   if (tok.size() < 16) return Status::FailedPrecondition("secrets/admin.token is too short");
   impl->token = tok;
+  VAULT_ASSIGN_OR_RETURN(impl->integrity, Integrity::Create(vault, *impl->registry));
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -580,6 +538,7 @@ Status Server::Start() {
     m.workers.emplace_back([&m] { m.Worker(); });
   }
   m.watcher = std::thread([&m] { m.Watch(); });
+  m.integrity->Start();
   VAULT_RETURN_IF_ERROR(WriteFileDurable(m.vault.home().run() / "api", m.address + "\n"));
   m.started = true;
   LogInfo("api", "listening on " + m.address);
@@ -605,6 +564,7 @@ void Server::Stop() {
   for (auto& w : m.workers) {
     if (w.joinable()) w.join();  // jobs in flight finish
   }
+  m.integrity->Stop();
   m.http.stop();
   if (m.http_thread.joinable()) m.http_thread.join();
   if (m.inotify_fd >= 0) ::close(m.inotify_fd);

@@ -722,6 +722,23 @@ Result<int> Ingester::Recover() {
       return true;
     }));
     for (const auto& p : incomplete) {
+      // A directory of an object the catalog has a copy of on this tier is a stored copy that
+      // lost its root inventory (bit rot, or a crash inside a repair): never removed here —
+      // fixity finds it damaged and repairs it from another copy. The last component of an
+      // object path is sha256(id).
+      const std::string hash = p.substr(p.find_last_of('/') + 1);
+      VAULT_ASSIGN_OR_RETURN(std::optional<std::string> known,
+                             env_.catalog->FindObjectByHash(hash));
+      if (known) {
+        VAULT_ASSIGN_OR_RETURN(auto copies, env_.catalog->ListCopies(*known));
+        bool has_copy = false;
+        for (const auto& c : copies) has_copy = has_copy || c.tier == tier;
+        if (has_copy) {
+          LogWarning(kComponent, "recovery: object " + *known + " on " + tier +
+                                     " has no root inventory; left for fixity to repair");
+          continue;
+        }
+      }
       LogWarning(kComponent, "recovery: removing incomplete object directory " + p + " on " + tier);
       VAULT_RETURN_IF_ERROR(store->RemoveIncomplete(p));
     }

@@ -1,6 +1,9 @@
 #include "vault/ingest/materialize.h"
 
+#include <optional>
 #include <unordered_map>
+
+#include "vault/base/clock.h"
 
 #include "formats/mets/aip.h"
 
@@ -10,6 +13,27 @@ namespace {
 std::string Str(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+int64_t EventMillis(const eventlog::Event& e) { return ParseIso8601Millis(e.time).value_or(0); }
+
+uint64_t U64(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
+}
+
+// The copy record an event about one copy implies: detail {tier, state, version, bytes}.
+// The copy counts as verified at the event's time (found good, or found damaged).
+std::optional<catalog::CopyRecord> CopyFromEvent(const eventlog::Event& e, std::string state) {
+  catalog::CopyRecord c;
+  c.object_id = e.object;
+  c.tier = Str(e.detail, "tier");
+  c.state = state.empty() ? Str(e.detail, "state") : std::move(state);
+  c.version = Str(e.detail, "version");
+  c.bytes = U64(e.detail, "bytes");
+  c.last_verified_ms = EventMillis(e);
+  if (c.tier.empty() || c.state.empty()) return std::nullopt;
+  return c;
 }
 
 constexpr char kPremisPath[] = "metadata/preservation/premis.xml";
@@ -22,8 +46,22 @@ Status MaterializeIngestion(const eventlog::Event& e, const StoreMap& stores,
   if (it == stores.end()) {
     return Status::NotFound("event " + std::to_string(e.seq) + " names unknown tier '" + tier + "'");
   }
-  store::OcflStore& store = *it->second;
-  VAULT_ASSIGN_OR_RETURN(ocfl::Inventory inv, store.ReadInventory(e.object));
+  // The object's metadata comes from the tier the event names or, when that copy is gone
+  // (moved to another tier later) or unreadable (damaged), from any other tier that holds it:
+  // every copy holds the same object.
+  store::OcflStore* from = it->second;
+  auto inv_or = from->ReadInventory(e.object);
+  for (auto other = stores.begin(); !inv_or.ok() && other != stores.end(); ++other) {
+    if (other->second == it->second) continue;
+    auto alt = other->second->ReadInventory(e.object);
+    if (alt.ok()) {
+      from = other->second;
+      inv_or = std::move(alt);
+    }
+  }
+  VAULT_RETURN_IF_ERROR(inv_or.status());
+  store::OcflStore& store = *from;
+  ocfl::Inventory inv = *std::move(inv_or);
   auto head = inv.versions.rbegin();
   if (head == inv.versions.rend()) return Status::Corruption("inventory has no versions: " + e.object);
 
@@ -82,6 +120,8 @@ Status MaterializeIngestion(const eventlog::Event& e, const StoreMap& stores,
   copy.tier = tier;
   copy.state = "ok";
   copy.version = inv.head;
+  copy.bytes = obj.bytes;
+  copy.last_verified_ms = EventMillis(e);  // every digest was checked while it was stored
   batch.PutCopy(std::move(copy));
   if (!obj.fingerprint.empty()) batch.PutFingerprint(obj.fingerprint, e.object);
   batch.PutObject(std::move(obj));
@@ -98,12 +138,22 @@ Status MaterializeEvent(const eventlog::Event& event, const StoreMap& stores,
   }
   if (event.type == "fixity check" && !event.object.empty()) {
     // A copy changed state (ok <-> damaged): the catalog's copy record follows the log.
-    catalog::CopyRecord c;
-    c.object_id = event.object;
-    c.tier = Str(event.detail, "tier");
-    c.state = Str(event.detail, "state");
-    c.version = Str(event.detail, "version");
-    if (!c.tier.empty() && !c.state.empty()) batch.PutCopy(std::move(c));
+    if (auto c = CopyFromEvent(event, "")) batch.PutCopy(std::move(*c));
+  }
+  if ((event.type == "replication" || event.type == "recovery") && !event.object.empty() &&
+      event.outcome == "success") {
+    // A new copy written and verified on a tier, or a damaged copy restored and re-verified.
+    if (auto c = CopyFromEvent(event, "ok")) batch.PutCopy(std::move(*c));
+  }
+  if (event.type == "transfer" && !event.object.empty() && event.outcome == "success") {
+    // A placement move switched from one tier to another: the source copy no longer counts,
+    // and its files are to be removed (a pending removal survives a crash: see lifecycle).
+    std::string from = Str(event.detail, "from");
+    if (!from.empty()) {
+      batch.DeleteCopy(event.object, from);
+      batch.PutState("remove/" + from + "/" + event.object,
+                     nlohmann::json{{"object", event.object}, {"tier", from}, {"seq", event.seq}});
+    }
   }
   if (!event.object.empty()) batch.IndexEvent(event.seq, event.object, event.type);
   batch.SetLastAppliedSeq(event.seq);

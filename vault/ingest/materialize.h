@@ -20,8 +20,17 @@ namespace vault::ingest {
 using StoreMap = std::map<std::string, store::OcflStore*, std::less<>>;
 
 // Adds the records `event` implies to `batch` (and always SetLastAppliedSeq(event.seq)).
-// A "fixity check" event sets the copy state it records. Unknown event types are only indexed. kNotFound if an ingestion event names an object that
-// is not in storage (the catalog must not claim what the tiers do not hold).
+// Events about copies (detail {tier, state, version, bytes}; the event time is the time the copy
+// was last verified):
+//   "ingestion" (success)   the object and its files, fingerprint, and the copy on `tier`
+//   "replication" (success) a new verified copy on `tier`            → copy ok
+//   "recovery" (success)    a damaged copy on `tier` restored, verified → copy ok
+//   "fixity check"          a copy changed state (ok ↔ damaged)      → copy `state`
+//                           (no object: a cycle summary, only indexed)
+//   "transfer" (success)    a move from `from` to `to`: the copy on `from` is dropped and a
+//                           pending removal "remove/<from>/<object>" is recorded
+// Other event types are only indexed. kNotFound if an ingestion event names an object that no
+// tier holds (the catalog must not claim what the tiers do not hold).
 Status MaterializeEvent(const eventlog::Event& event, const StoreMap& stores,
                         catalog::WriteBatch& batch);
 
