@@ -1,6 +1,10 @@
 #include "vault/store/ocfl_store.h"
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -145,6 +149,402 @@ Status ValidateRequest(const CreateRequest& req) {
   return Status::Ok();
 }
 
+constexpr size_t kCopyBufferBytes = 1 << 20;
+constexpr std::string_view kRootInventory = "inventory.json";
+
+// Runs a callable when the scope ends.
+template <class F>
+class ScopeExit {
+ public:
+  explicit ScopeExit(F f) : f_(std::move(f)) {}
+  ScopeExit(const ScopeExit&) = delete;
+  ScopeExit& operator=(const ScopeExit&) = delete;
+  ~ScopeExit() { f_(); }
+
+ private:
+  F f_;
+};
+
+// A temp file in a staging directory, unlinked on destruction unless Release()d (after a
+// PutFile(move=true) took it: the name may be reused by then).
+class StagedFile {
+ public:
+  StagedFile() = default;
+  explicit StagedFile(fs::path p) : path_(std::move(p)) {}
+  StagedFile(StagedFile&& o) noexcept : path_(std::exchange(o.path_, fs::path())) {}
+  StagedFile& operator=(StagedFile&& o) noexcept {
+    Reset();
+    path_ = std::exchange(o.path_, fs::path());
+    return *this;
+  }
+  StagedFile(const StagedFile&) = delete;
+  StagedFile& operator=(const StagedFile&) = delete;
+  ~StagedFile() { Reset(); }
+  const fs::path& path() const { return path_; }
+  void Release() { path_.clear(); }
+
+ private:
+  void Reset() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+    path_.clear();
+  }
+  fs::path path_;
+};
+
+struct Staged {
+  StagedFile file;
+  uint64_t size = 0;
+  std::string digest;  // lower-case hex
+};
+
+// rename(2) that never replaces `to`. Returns 0 or an errno value. (LocalTier has the same
+// rule; the store needs it for the attic, outside any tier.)
+int RenameNoReplace(const fs::path& from, const fs::path& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
+  int err = errno;
+  if (err != EINVAL && err != ENOSYS && err != ENOTSUP) return err;
+  if (::link(from.c_str(), to.c_str()) != 0) return errno;
+  if (::unlink(from.c_str()) != 0) {
+    err = errno;
+    ::unlink(to.c_str());
+    return err;
+  }
+  return 0;
+}
+
+// Streams `key` of `tier` into a new temp file in `staging_dir` ("vault-copy-*"), computing its
+// digest on the way. Bounded memory: one 1 MiB buffer. The file is not fsynced: PutFile does.
+Result<Staged> StageFromTier(const tiers::Tier& tier, const std::string& key,
+                             DigestAlgorithm algorithm, const fs::path& staging_dir) {
+  std::string name = (staging_dir / "vault-copy-XXXXXX").string();
+  ScopedFd out(::mkostemp(name.data(), O_CLOEXEC));
+  if (!out.valid()) return Status::FromErrno(errno, "create temp file in", staging_dir.string());
+  Staged staged;
+  staged.file = StagedFile(fs::path(name));
+  if (::fchmod(out.get(), 0644) != 0) return Status::FromErrno(errno, "chmod", name);
+  VAULT_ASSIGN_OR_RETURN(MultiHasher hasher, MultiHasher::Create({algorithm}));
+  std::vector<char> buf(kCopyBufferBytes);
+  uint64_t offset = 0;
+  while (true) {
+    auto n = tier.ReadAt(key, offset, buf.data(), buf.size());
+    if (!n.ok()) return std::move(n).status().WithContext("tier " + tier.name() + ": read " + key);
+    if (*n == 0) break;
+    hasher.Update(buf.data(), *n);
+    VAULT_RETURN_IF_ERROR(WriteAll(out.get(), std::string_view(buf.data(), *n), name));
+    offset += *n;
+  }
+  VAULT_RETURN_IF_ERROR(out.Close(name));
+  staged.size = offset;
+  staged.digest = hasher.Finish().front();
+  return staged;
+}
+
+// The built-in ContentHasher: one file after the other. Local tiers: HashFile with drop_cache
+// (fixity must not evict the working set); others: ReadAt in 1 MiB chunks. Stops at the first
+// hard error (the caller gives up there anyway): later outcomes are kCancelled.
+std::vector<HashOutcome> HashSerially(const tiers::Tier& tier,
+                                      const std::vector<HashRequest>& requests) {
+  std::vector<HashOutcome> out(requests.size());
+  std::vector<char> buf;
+  bool stopped = false;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    HashOutcome& o = out[i];
+    if (stopped) {
+      o.status = Status::Cancelled("an earlier request failed");
+      continue;
+    }
+    const HashRequest& r = requests[i];
+    auto algorithm = ParseDigestName(r.algorithm);
+    if (!algorithm) {
+      o.status = Status::InvalidArgument("unsupported digest algorithm " + r.algorithm);
+    } else if (auto local = tier.LocalPath(r.key)) {
+      auto d = HashFile(*local, {*algorithm}, /*drop_cache=*/true);
+      if (d.ok()) {
+        o.digest = d->hex.front();
+        o.bytes = d->size;
+      } else {
+        o.status = std::move(d).status();
+      }
+    } else {
+      auto hasher = MultiHasher::Create({*algorithm});
+      if (!hasher.ok()) {
+        o.status = std::move(hasher).status();
+      } else {
+        buf.resize(kCopyBufferBytes);
+        while (true) {
+          auto n = tier.ReadAt(r.key, o.bytes, buf.data(), buf.size());
+          if (!n.ok()) {
+            o.status = std::move(n).status();
+            break;
+          }
+          if (*n == 0) break;
+          hasher->Update(buf.data(), *n);
+          o.bytes += *n;
+        }
+        if (o.status.ok()) o.digest = hasher->Finish().front();
+      }
+    }
+    if (!o.status.ok() && o.status.code() != Code::kNotFound) stopped = true;
+  }
+  return out;
+}
+
+// Advises the kernel to drop the cached pages of a (clean, fsynced) file, so that the next
+// read comes from the media. Best effort.
+void DropCachedPages(const fs::path& path) {
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (fd.valid()) ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);
+}
+
+std::string FindingText(const Finding& f) {
+  std::string s = std::string(FindingKindName(f.kind)) + " " + f.path;
+  if (!f.expected.empty() || !f.actual.empty()) {
+    s += " (expected " + (f.expected.empty() ? std::string("-") : f.expected) + ", actual " +
+         (f.actual.empty() ? std::string("-") : f.actual) + ")";
+  }
+  return s;
+}
+
+// content path -> size, from the inventory's fixity "size" block (extension 0009).
+std::map<std::string, uint64_t> FixitySizes(const ocfl::Inventory& inv) {
+  std::map<std::string, uint64_t> sizes;
+  auto it = inv.fixity.find(std::string(kSizeAlgorithm));
+  if (it == inv.fixity.end()) return sizes;
+  for (const auto& [size_text, paths] : it->second) {
+    uint64_t size = 0;
+    try {
+      size = std::stoull(size_text);
+    } catch (...) {
+      continue;
+    }
+    for (const std::string& p : paths) sizes[p] = size;
+  }
+  return sizes;
+}
+
+// A root inventory that reads cleanly: its bytes as stored, parsed, sidecar agreeing.
+struct TrustedRoot {
+  std::string bytes;
+  std::string sidecar;  // the sidecar file's bytes
+  ocfl::Inventory inv;
+};
+
+// Reads the root inventory of `obj` on `tier`. kNotFound if absent; kCorruption if the JSON is
+// malformed, the sidecar is missing or disagrees, or the id is not `id`.
+Result<TrustedRoot> ReadTrustedRoot(const tiers::Tier& tier, const std::string& obj,
+                                    std::string_view id) {
+  TrustedRoot root;
+  auto bytes = tier.ReadAll(obj + "/inventory.json", OcflStore::kMaxInventoryBytes);
+  if (!bytes.ok()) {
+    if (bytes.status().code() == Code::kNotFound) {
+      return Status::NotFound("no such object (no root inventory at " + obj + ")");
+    }
+    return std::move(bytes).status();
+  }
+  root.bytes = *std::move(bytes);
+  auto inv = ocfl::ParseInventory(root.bytes);
+  if (!inv.ok()) return Status::Corruption(inv.status().message());
+  root.inv = *std::move(inv);
+  auto sidecar = tier.ReadAll(obj + "/" + ocfl::SidecarName(root.inv.digest_algorithm), kMaxSmallFile);
+  if (!sidecar.ok()) {
+    if (sidecar.status().code() == Code::kNotFound) {
+      return Status::Corruption("inventory sidecar missing");
+    }
+    return std::move(sidecar).status();
+  }
+  root.sidecar = *std::move(sidecar);
+  auto digest = DigestHex(root.inv.digest_algorithm, root.bytes);
+  if (!digest.ok()) return Status::Corruption(digest.status().message());
+  if (SidecarDigest(root.sidecar) != *digest) {
+    return Status::Corruption("inventory digest " + *digest + " disagrees with sidecar " +
+                              SidecarDigest(root.sidecar));
+  }
+  if (root.inv.id != id) return Status::Corruption("inventory names another id: " + root.inv.id);
+  return root;
+}
+
+// One content file of a trusted inventory.
+struct ContentFile {
+  std::string path;             // relative to the object root ("v1/content/...")
+  std::string digest;           // lower-case hex, from the manifest
+  std::optional<uint64_t> size;  // from fixity "size", when recorded
+};
+
+// The manifest's content files, each checked to lie in the content directory of one of the
+// inventory's versions (so that no content path can stand for an inventory, the declaration or
+// anything outside the object). kCorruption otherwise.
+Result<std::vector<ContentFile>> ContentFiles(const ocfl::Inventory& inv) {
+  const std::string content_dir =
+      inv.content_directory.empty() ? std::string("content") : inv.content_directory;
+  const std::map<std::string, uint64_t> sizes = FixitySizes(inv);
+  std::vector<ContentFile> out;
+  for (const auto& [digest, paths] : inv.manifest) {
+    for (const std::string& p : paths) {
+      bool ok = CheckSafeRelativePath(p).ok();
+      size_t slash = p.find('/');
+      if (ok) {
+        auto n = VersionNumber(std::string_view(p).substr(0, slash));
+        ok = slash != std::string::npos && n && inv.versions.count(*n) != 0 &&
+             std::string_view(p).substr(slash + 1).starts_with(content_dir + "/");
+      }
+      if (!ok) {
+        return Status::Corruption("inventory lists a content path outside the version content "
+                                  "directories: " + p);
+      }
+      ContentFile f{p, Lower(digest), std::nullopt};
+      if (auto it = sizes.find(p); it != sizes.end()) f.size = it->second;
+      out.push_back(std::move(f));
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const ContentFile& a, const ContentFile& b) { return a.path < b.path; });
+  return out;
+}
+
+// Every inventory file of the state `root` describes, checked, in write order:
+// vN/inventory.json and its sidecar for each version (ascending), then the root sidecar and
+// the root inventory.json. Each version inventory must agree with its sidecar and the head
+// version's must equal the root's bytes: else kCorruption naming the tier and path.
+Result<std::vector<std::pair<std::string, std::string>>> LoadInventoryFiles(
+    const tiers::Tier& tier, const std::string& obj, const TrustedRoot& root) {
+  auto bad = [&](const std::string& rel, const std::string& why) {
+    return Status::Corruption("tier " + tier.name() + ": " + obj + "/" + rel + ": " + why);
+  };
+  const auto head = VersionNumber(root.inv.head);
+  if (!head || root.inv.versions.count(*head) == 0) {
+    return bad("inventory.json", "head " + root.inv.head + " is not one of its versions");
+  }
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& [n, version] : root.inv.versions) {
+    const std::string dir = "v" + std::to_string(n) + "/";
+    auto bytes = tier.ReadAll(obj + "/" + dir + "inventory.json", OcflStore::kMaxInventoryBytes);
+    if (!bytes.ok()) {
+      if (bytes.status().code() == Code::kNotFound) return bad(dir + "inventory.json", "missing");
+      return std::move(bytes).status();
+    }
+    auto inv = ocfl::ParseInventory(*bytes);
+    if (!inv.ok()) return bad(dir + "inventory.json", std::string(inv.status().message()));
+    const std::string sidecar_rel = dir + ocfl::SidecarName(inv->digest_algorithm);
+    auto sidecar = tier.ReadAll(obj + "/" + sidecar_rel, kMaxSmallFile);
+    if (!sidecar.ok()) {
+      if (sidecar.status().code() == Code::kNotFound) return bad(sidecar_rel, "missing");
+      return std::move(sidecar).status();
+    }
+    auto digest = DigestHex(inv->digest_algorithm, *bytes);
+    if (!digest.ok()) return bad(dir + "inventory.json", std::string(digest.status().message()));
+    if (SidecarDigest(*sidecar) != *digest) {
+      return bad(dir + "inventory.json",
+                 "digest " + *digest + " disagrees with its sidecar " + SidecarDigest(*sidecar));
+    }
+    if (n == *head && *bytes != root.bytes) {
+      return bad(dir + "inventory.json", "differs from the root inventory (head " +
+                                             root.inv.head + ")");
+    }
+    files.emplace_back(dir + "inventory.json", *std::move(bytes));
+    files.emplace_back(sidecar_rel, *std::move(sidecar));
+  }
+  files.emplace_back(ocfl::SidecarName(root.inv.digest_algorithm), root.sidecar);
+  files.emplace_back(std::string(kRootInventory), root.bytes);
+  return files;
+}
+
+// The object declaration of `obj` on `tier` must be there and right: else kCorruption.
+Status CheckDeclaration(const tiers::Tier& tier, const std::string& obj) {
+  const std::string key = obj + "/" + std::string(ocfl::kObjectNamaste);
+  auto text = tier.ReadAll(key, kMaxSmallFile);
+  if (!text.ok()) {
+    if (text.status().code() == Code::kNotFound || text.status().code() == Code::kResourceExhausted) {
+      return Status::Corruption("tier " + tier.name() + ": " + key + ": " +
+                                std::string(text.status().message()));
+    }
+    return std::move(text).status();
+  }
+  if (*text != ocfl::kObjectNamasteContent) {
+    return Status::Corruption("tier " + tier.name() + ": " + key + ": wrong declaration");
+  }
+  return Status::Ok();
+}
+
+// Moves the file `key` out of `tier` into the attic at `target` (or "<target>.1", ".2"... if
+// taken), durably, and returns where it went. Same file system (local tiers): one rename, then
+// both directories fsynced. Otherwise: the bytes are copied into a temp file next to `target`
+// (fsynced), linked to their name without replacing anything, the attic directory fsynced, and
+// only then is the key removed from the tier (made durable by the caller's tier Sync).
+Result<fs::path> MoveAside(tiers::Tier& tier, const std::string& key, const fs::path& target) {
+  VAULT_RETURN_IF_ERROR(CreateDirsDurable(target.parent_path()));
+  constexpr int kMaxSuffix = 1000;
+  auto candidate = [&](int i) {
+    return i == 0 ? target : fs::path(target.string() + "." + std::to_string(i));
+  };
+  const auto local = tier.LocalPath(key);
+  bool is_symlink = false;
+  if (local) {
+    struct stat st{};
+    if (::lstat(local->c_str(), &st) != 0) return Status::FromErrno(errno, "stat", local->string());
+    if (S_ISDIR(st.st_mode)) return Status::InvalidArgument("a directory, not a file: " + key);
+    is_symlink = S_ISLNK(st.st_mode);
+    for (int i = 0; i < kMaxSuffix; ++i) {
+      const fs::path dest = candidate(i);
+      int err = RenameNoReplace(*local, dest);
+      if (err == EEXIST) continue;
+      if (err == EXDEV) break;
+      if (err != 0) return Status::FromErrno(err, "rename " + local->string() + " ->", dest.string());
+      VAULT_RETURN_IF_ERROR(FsyncDir(dest.parent_path()));
+      VAULT_RETURN_IF_ERROR(FsyncDir(local->parent_path()));
+      return dest;
+    }
+  }
+  // Copy into a temp file in the attic, durably, then give it its name.
+  const fs::path dir = target.parent_path();
+  std::string tmp = (dir / ".vault-attic-tmp-XXXXXX").string();
+  if (is_symlink) {
+    // A stray symlink (local tiers list them): keep the link itself, not what it points to.
+    std::error_code ec;
+    const fs::path to = fs::read_symlink(*local, ec);
+    if (ec) return Status::IoError("readlink " + local->string() + ": " + ec.message());
+    ScopedFd probe(::mkostemp(tmp.data(), O_CLOEXEC));  // reserve a unique name
+    if (!probe.valid()) return Status::FromErrno(errno, "create temp file in", dir.string());
+    ::unlink(tmp.c_str());
+    if (::symlink(to.c_str(), tmp.c_str()) != 0) return Status::FromErrno(errno, "symlink", tmp);
+  } else {
+    ScopedFd out(::mkostemp(tmp.data(), O_CLOEXEC));
+    if (!out.valid()) return Status::FromErrno(errno, "create temp file in", dir.string());
+    auto fail = [&](Status s) {
+      ::unlink(tmp.c_str());
+      return s;
+    };
+    std::vector<char> buf(kCopyBufferBytes);
+    uint64_t offset = 0;
+    while (true) {
+      auto n = tier.ReadAt(key, offset, buf.data(), buf.size());
+      if (!n.ok()) return fail(std::move(n).status().WithContext("tier " + tier.name()));
+      if (*n == 0) break;
+      if (Status s = WriteAll(out.get(), std::string_view(buf.data(), *n), tmp); !s.ok()) {
+        return fail(std::move(s));
+      }
+      offset += *n;
+    }
+    if (::fsync(out.get()) != 0) return fail(Status::FromErrno(errno, "fsync", tmp));
+    if (Status s = out.Close(tmp); !s.ok()) return fail(std::move(s));
+  }
+  for (int i = 0; i < kMaxSuffix; ++i) {
+    const fs::path dest = candidate(i);
+    int err = RenameNoReplace(tmp, dest);
+    if (err == EEXIST) continue;
+    if (err != 0) {
+      ::unlink(tmp.c_str());
+      return Status::FromErrno(err, "rename " + tmp + " ->", dest.string());
+    }
+    VAULT_RETURN_IF_ERROR(FsyncDir(dir));
+    CrashPoint("store:repair:attic-copy-durable");
+    VAULT_RETURN_IF_ERROR(tier.Remove(key));
+    return dest;
+  }
+  ::unlink(tmp.c_str());
+  return Status::AlreadyExists("attic names taken: " + target.string() + ".1.." +
+                               std::to_string(kMaxSuffix - 1));
+}
+
 }  // namespace
 
 std::string OcflStore::ObjectPath(std::string_view id) { return ocfl::HashedNTuplePath(id); }
@@ -270,34 +670,9 @@ Result<ocfl::Inventory> OcflStore::CreateObject(const CreateRequest& req) {
     }
   }
 
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!in_flight_.insert(obj).second) {
-      return ctx(Status::AlreadyExists("object is being created"));
-    }
-  }
-  struct Release {
-    OcflStore* s;
-    const std::string& p;
-    ~Release() {
-      std::lock_guard<std::mutex> lock(s->mu_);
-      s->in_flight_.erase(p);
-    }
-  } release{this, obj};
-
-  const std::string root_inv_key = obj + "/inventory.json";
-  auto existing = tier_.Stat(root_inv_key);
-  if (existing.ok()) return ctx(Status::AlreadyExists("object exists at " + obj));
-  if (existing.status().code() != Code::kNotFound) return ctx(existing.status());
-  bool leftovers = false;
-  VAULT_RETURN_IF_ERROR(tier_.List(obj + "/", [&](std::string_view, const tiers::ObjectInfo&) {
-    leftovers = true;
-    return false;
-  }));
-  if (leftovers) {
-    return ctx(Status::FailedPrecondition("an incomplete object is in the way at " + obj +
-                                          "; run recovery (RemoveIncomplete)"));
-  }
+  if (!Claim(obj)) return ctx(Status::AlreadyExists("object is being created"));
+  ScopeExit release([&] { Unclaim(obj); });
+  VAULT_RETURN_IF_ERROR(ctx(CheckAbsent(obj)));
 
   // The inventory: one content path per logical path (no de-duplication within v1).
   ocfl::Inventory inv;
@@ -335,14 +710,7 @@ Result<ocfl::Inventory> OcflStore::CreateObject(const CreateRequest& req) {
         if (local) std::filesystem::rename(*local, req.files[i].staged_path, ec);
       }
     }
-    std::vector<std::string> keys;
-    (void)tier_.List(obj + "/", [&](std::string_view key, const tiers::ObjectInfo&) {
-      keys.emplace_back(key);
-      return true;
-    });
-    for (const std::string& k : keys) (void)tier_.Remove(k);
-    (void)tier_.PruneEmpty(obj);
-    (void)tier_.Sync();
+    RemovePartial(obj);
     return ctx(std::move(s));
   };
 
@@ -353,35 +721,93 @@ Result<ocfl::Inventory> OcflStore::CreateObject(const CreateRequest& req) {
     ++files_put;
   }
   CrashPoint("store:create:content-put");
-  // 2. Declaration and the version inventory, then make all of it durable.
-  if (Status s = tier_.PutBytes(obj + "/" + std::string(ocfl::kObjectNamaste),
-                                ocfl::kObjectNamasteContent);
-      !s.ok()) {
-    return fail(std::move(s));
+  // 2.-4. Declaration, v1 inventory + sidecar, Sync, root sidecar, ROOT inventory last, Sync,
+  // Seal.
+  bool committed = false;
+  Status s = WriteObjectTail(obj,
+                             {{"v1/inventory.json", json},
+                              {"v1/" + sidecar_name, sidecar},
+                              {sidecar_name, sidecar},
+                              {std::string(kRootInventory), json}},
+                             &committed);
+  if (!s.ok()) {
+    // Once the root inventory is in place the object exists: never remove it, even if Sync
+    // failed (fail closed: the caller does not commit; a retry sees kAlreadyExists and
+    // reconciliation adopts the object).
+    return committed ? ctx(std::move(s)) : fail(std::move(s));
   }
-  if (Status s = tier_.PutBytes(obj + "/v1/inventory.json", json); !s.ok()) {
-    return fail(std::move(s));
+  return inv;
+}
+
+bool OcflStore::Claim(const std::string& object_path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return in_flight_.insert(object_path).second;
+}
+
+void OcflStore::Unclaim(const std::string& object_path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  in_flight_.erase(object_path);
+}
+
+Status OcflStore::CheckAbsent(const std::string& obj) const {
+  auto existing = tier_.Stat(obj + "/inventory.json");
+  if (existing.ok()) {
+    return Status::AlreadyExists("object exists at " + obj + " on tier " + tier_.name());
   }
-  if (Status s = tier_.PutBytes(obj + "/v1/" + sidecar_name, sidecar); !s.ok()) {
-    return fail(std::move(s));
+  if (existing.status().code() != Code::kNotFound) return existing.status();
+  bool leftovers = false;
+  VAULT_RETURN_IF_ERROR(tier_.List(obj + "/", [&](std::string_view, const tiers::ObjectInfo&) {
+    leftovers = true;
+    return false;
+  }));
+  if (leftovers) {
+    return Status::FailedPrecondition("an incomplete object is in the way at " + obj +
+                                      " on tier " + tier_.name() +
+                                      "; run recovery (RemoveIncomplete)");
   }
-  if (Status s = tier_.Sync(); !s.ok()) return fail(std::move(s));
+  return Status::Ok();
+}
+
+void OcflStore::RemovePartial(const std::string& obj) {
+  std::vector<std::string> keys;
+  (void)tier_.List(obj + "/", [&](std::string_view key, const tiers::ObjectInfo&) {
+    keys.emplace_back(key);
+    return true;
+  });
+  for (const std::string& k : keys) (void)tier_.Remove(k);
+  (void)tier_.PruneEmpty(obj);
+  (void)tier_.Sync();
+}
+
+Status OcflStore::WriteObjectTail(
+    const std::string& obj, const std::vector<std::pair<std::string, std::string>>& inventory_files,
+    bool* committed) {
+  *committed = false;
+  VAULT_CHECK(inventory_files.size() >= 2 && inventory_files.back().first == kRootInventory);
+  // 2. Declaration and the version inventories, then make all of it durable.
+  VAULT_RETURN_IF_ERROR(tier_.PutBytes(obj + "/" + std::string(ocfl::kObjectNamaste),
+                                       ocfl::kObjectNamasteContent));
+  for (size_t i = 0; i + 2 < inventory_files.size(); ++i) {
+    VAULT_RETURN_IF_ERROR(
+        tier_.PutBytes(obj + "/" + inventory_files[i].first, inventory_files[i].second));
+  }
+  VAULT_RETURN_IF_ERROR(tier_.Sync());
   CrashPoint("store:create:version-durable");
   // 3. The root sidecar, then the root inventory: the commit point of the object.
-  if (Status s = tier_.PutBytes(obj + "/" + sidecar_name, sidecar); !s.ok()) {
-    return fail(std::move(s));
-  }
-  if (Status s = tier_.PutBytes(root_inv_key, json); !s.ok()) return fail(std::move(s));
+  const auto& root_sidecar = inventory_files[inventory_files.size() - 2];
+  VAULT_RETURN_IF_ERROR(tier_.PutBytes(obj + "/" + root_sidecar.first, root_sidecar.second));
+  VAULT_RETURN_IF_ERROR(
+      tier_.PutBytes(obj + "/" + std::string(kRootInventory), inventory_files.back().second));
+  *committed = true;
   CrashPoint("store:create:root-inventory-put");
-  // From here on the object exists: never remove it, even if Sync fails (fail closed: the
-  // caller does not commit; a retry sees kAlreadyExists and reconciliation adopts the object).
-  VAULT_RETURN_IF_ERROR(ctx(tier_.Sync()));
+  VAULT_RETURN_IF_ERROR(tier_.Sync());
   CrashPoint("store:create:committed");
   // 4. Read-only. Defence in depth only: a failure is logged, the object is stored.
   if (Status s = tier_.Seal(obj); !s.ok()) {
-    LogWarning("store", "object " + req.id + " stored but not sealed: " + s.ToString());
+    LogWarning("store", "tier " + tier_.name() + ": object " + obj + " stored but not sealed: " +
+                            s.ToString());
   }
-  return inv;
+  return Status::Ok();
 }
 
 Result<bool> OcflStore::Exists(std::string_view id) const {
@@ -392,34 +818,11 @@ Result<bool> OcflStore::Exists(std::string_view id) const {
 }
 
 Result<ocfl::Inventory> OcflStore::ReadInventory(std::string_view id) const {
-  const std::string obj = ObjectPath(id);
-  auto ctx = [&](Status s) {
-    return std::move(s).WithContext("read inventory of " + std::string(id));
-  };
-  auto bytes = tier_.ReadAll(obj + "/inventory.json", kMaxInventoryBytes);
-  if (!bytes.ok()) {
-    if (bytes.status().code() == Code::kNotFound) {
-      return ctx(Status::NotFound("no such object (no root inventory at " + obj + ")"));
-    }
-    return ctx(bytes.status());
+  auto root = ReadTrustedRoot(tier_, ObjectPath(id), id);
+  if (!root.ok()) {
+    return std::move(root).status().WithContext("read inventory of " + std::string(id));
   }
-  auto inv = ocfl::ParseInventory(*bytes);
-  if (!inv.ok()) return ctx(Status::Corruption(inv.status().message()));
-  auto sidecar = tier_.ReadAll(obj + "/" + ocfl::SidecarName(inv->digest_algorithm), kMaxSmallFile);
-  if (!sidecar.ok()) {
-    if (sidecar.status().code() == Code::kNotFound) {
-      return ctx(Status::Corruption("inventory sidecar missing"));
-    }
-    return ctx(sidecar.status());
-  }
-  auto digest = DigestHex(inv->digest_algorithm, *bytes);
-  if (!digest.ok()) return ctx(Status::Corruption(digest.status().message()));
-  if (SidecarDigest(*sidecar) != *digest) {
-    return ctx(Status::Corruption("inventory digest " + *digest + " disagrees with sidecar " +
-                                  SidecarDigest(*sidecar)));
-  }
-  if (inv->id != id) return ctx(Status::Corruption("inventory names another id: " + inv->id));
-  return inv;
+  return std::move(root->inv);
 }
 
 Result<std::string> OcflStore::IdForObject(const std::string& object_path) const {
@@ -523,8 +926,19 @@ Status OcflStore::RemoveIncomplete(const std::string& object_path) {
   return ctx(tier_.Sync());
 }
 
-Result<std::vector<Finding>> OcflStore::VerifyObject(std::string_view id, bool check_digests) const {
+Result<std::vector<Finding>> OcflStore::VerifyObject(std::string_view id,
+                                                     bool check_digests) const {
+  VerifyOptions o;
+  o.mode = check_digests ? CheckMode::kFull : CheckMode::kSizeOnly;
+  return VerifyObject(id, o);
+}
+
+Result<std::vector<Finding>> OcflStore::VerifyObject(std::string_view id, const VerifyOptions& o,
+                                                     VerifyStats* stats) const {
   const std::string obj = ObjectPath(id);
+  VerifyStats local_stats;
+  VerifyStats& st = stats != nullptr ? *stats : local_stats;
+  st = VerifyStats{};
   std::vector<Finding> findings;
   auto add = [&](FindingKind kind, std::string path, std::string expected, std::string actual) {
     findings.push_back(Finding{kind, std::string(id), tier_.name(), std::move(path),
@@ -562,6 +976,8 @@ Result<std::vector<Finding>> OcflStore::VerifyObject(std::string_view id, bool c
       return f;
     }
     VAULT_ASSIGN_OR_RETURN(std::string bytes, read(rel));
+    ++st.files_checked;
+    st.bytes_hashed += bytes.size();
     auto parsed = ocfl::ParseInventory(bytes);
     if (parsed.ok()) {
       f.inv = *std::move(parsed);
@@ -663,28 +1079,20 @@ Result<std::vector<Finding>> OcflStore::VerifyObject(std::string_view id, bool c
     }
   }
 
-  // Content.
-  std::map<std::string, uint64_t> sizes;  // content path -> size, from fixity "size"
-  if (auto it = trusted->fixity.find(std::string(kSizeAlgorithm)); it != trusted->fixity.end()) {
-    for (const auto& [size_text, paths] : it->second) {
-      uint64_t size = 0;
-      try {
-        size = std::stoull(size_text);
-      } catch (...) {
-        continue;
-      }
-      for (const std::string& p : paths) sizes[p] = size;
-    }
-  }
+  // Content: presence and size first; then, in kFull mode, every digest in one hasher call.
+  const std::map<std::string, uint64_t> sizes = FixitySizes(*trusted);
   auto algorithm = ParseDigestName(trusted->digest_algorithm);
   if (!algorithm) {
     return ctx(Status::InvalidArgument("unsupported digest algorithm " +
                                        trusted->digest_algorithm));
   }
+  std::vector<HashRequest> requests;
+  std::vector<std::pair<std::string, std::string>> requested;  // (content path, expected digest)
   for (const auto& [digest, paths] : trusted->manifest) {
     const std::string want = Lower(digest);
     for (const std::string& p : paths) {
       expected.insert(p);
+      ++st.files_checked;
       auto it = present.find(p);
       if (it == present.end()) {
         add(FindingKind::kMissingFile, p, want, "");
@@ -695,31 +1103,30 @@ Result<std::vector<Finding>> OcflStore::VerifyObject(std::string_view id, bool c
             std::to_string(it->second.size));
         continue;
       }
-      if (!check_digests) continue;
-      std::string got;
-      const std::string key = obj + "/" + p;
-      if (auto local = tier_.LocalPath(key)) {
-        auto d = HashFile(*local, {*algorithm}, /*drop_cache=*/true);
-        if (!d.ok()) {
-          if (d.status().code() == Code::kNotFound) {
-            add(FindingKind::kMissingFile, p, want, "");
-            continue;
-          }
-          return ctx(d.status());
+      if (o.mode != CheckMode::kFull) continue;
+      requests.push_back(HashRequest{obj + "/" + p, trusted->digest_algorithm, it->second.size});
+      requested.emplace_back(p, want);
+    }
+  }
+  if (!requests.empty()) {
+    std::vector<HashOutcome> outcomes =
+        o.hasher != nullptr ? (*o.hasher)(tier_, requests) : HashSerially(tier_, requests);
+    if (outcomes.size() != requests.size()) {
+      return ctx(Status::Internal("hasher answered " + std::to_string(outcomes.size()) + " of " +
+                                  std::to_string(requests.size()) + " requests"));
+    }
+    for (size_t i = 0; i < requests.size(); ++i) {
+      const auto& [p, want] = requested[i];
+      const HashOutcome& out = outcomes[i];
+      if (!out.status.ok()) {
+        if (out.status.code() == Code::kNotFound) {
+          add(FindingKind::kMissingFile, p, want, "");
+          continue;
         }
-        got = d->hex.front();
-      } else {
-        VAULT_ASSIGN_OR_RETURN(MultiHasher h, MultiHasher::Create({*algorithm}));
-        std::vector<char> buf(1 << 20);
-        uint64_t off = 0;
-        while (true) {
-          VAULT_ASSIGN_OR_RETURN(size_t n, tier_.ReadAt(key, off, buf.data(), buf.size()));
-          if (n == 0) break;
-          h.Update(buf.data(), n);
-          off += n;
-        }
-        got = h.Finish().front();
+        return ctx(Status(out.status).WithContext("tier " + tier_.name() + ": " + requests[i].key));
       }
+      st.bytes_hashed += out.bytes;
+      const std::string got = Lower(out.digest);
       if (got != want) add(FindingKind::kDigestMismatch, p, want, got);
     }
   }
@@ -730,6 +1137,431 @@ Result<std::vector<Finding>> OcflStore::VerifyObject(std::string_view id, bool c
     }
   }
   return findings;
+}
+
+Status OcflStore::CopyObjectFrom(const OcflStore& source, std::string_view id,
+                                 const std::filesystem::path& staging_dir, CopyStats* stats) {
+  std::vector<std::string> written;
+  return CopyObject(source, id, staging_dir, stats, &written);
+}
+
+Status OcflStore::CopyObject(const OcflStore& source, std::string_view id,
+                             const std::filesystem::path& staging_dir, CopyStats* stats,
+                             std::vector<std::string>* written) {
+  const std::string obj = ObjectPath(id);
+  const tiers::Tier& src = source.tier_;
+  auto ctx = [&](Status s) {
+    return std::move(s).WithContext("copy " + std::string(id) + " from tier " + src.name() +
+                                    " to tier " + tier_.name());
+  };
+  CopyStats local_stats;
+  CopyStats& st = stats != nullptr ? *stats : local_stats;
+  st = CopyStats{};
+  written->clear();
+  if (&src == &tier_) return ctx(Status::InvalidArgument("source and destination are one tier"));
+
+  // 1. This store: nothing of the object may be here yet.
+  if (!Claim(obj)) return ctx(Status::AlreadyExists("object is being written at " + obj));
+  ScopeExit release([&] { Unclaim(obj); });
+  VAULT_RETURN_IF_ERROR(ctx(CheckAbsent(obj)));
+
+  // 2. The source: everything but the content bytes is checked before anything is written.
+  auto root = ReadTrustedRoot(src, obj, id);
+  if (!root.ok()) {
+    return ctx(std::move(root).status().WithContext("source root inventory"));
+  }
+  auto algorithm = ParseDigestName(root->inv.digest_algorithm);
+  if (!algorithm) {
+    return ctx(Status::InvalidArgument("unsupported digest algorithm " +
+                                       root->inv.digest_algorithm));
+  }
+  auto content = ContentFiles(root->inv);
+  if (!content.ok()) return ctx(std::move(content).status().WithContext("tier " + src.name()));
+  auto inventory_files = LoadInventoryFiles(src, obj, *root);
+  if (!inventory_files.ok()) return ctx(std::move(inventory_files).status());
+  VAULT_RETURN_IF_ERROR(ctx(CheckDeclaration(src, obj)));
+  for (const ContentFile& f : *content) {
+    auto info = src.Stat(obj + "/" + f.path);
+    if (!info.ok()) {
+      if (info.status().code() == Code::kNotFound) {
+        return ctx(Status::Corruption("tier " + src.name() + ": " + obj + "/" + f.path +
+                                      " is in the manifest but missing"));
+      }
+      return ctx(std::move(info).status());
+    }
+    if (f.size && info->size != *f.size) {
+      return ctx(Status::Corruption("tier " + src.name() + ": " + obj + "/" + f.path + " has " +
+                                    std::to_string(info->size) + " bytes, the inventory says " +
+                                    std::to_string(*f.size)));
+    }
+  }
+  std::error_code ec;
+  fs::create_directories(staging_dir, ec);
+  if (ec) return ctx(Status::IoError("create " + staging_dir.string() + ": " + ec.message()));
+
+  auto fail = [&](Status s) -> Status {
+    RemovePartial(obj);
+    written->clear();
+    return ctx(std::move(s));
+  };
+  // 3. Content: streamed through staging with its digest checked, then moved into the tier.
+  for (const ContentFile& f : *content) {
+    const std::string key = obj + "/" + f.path;
+    auto staged = StageFromTier(src, key, *algorithm, staging_dir);
+    if (!staged.ok()) {
+      Status s = std::move(staged).status();
+      if (s.code() == Code::kNotFound) s = Status::Corruption(s.message());  // vanished
+      return fail(std::move(s));
+    }
+    if (f.size && staged->size != *f.size) {
+      return fail(Status::Corruption("tier " + src.name() + ": " + key + ": read " +
+                                     std::to_string(staged->size) + " bytes, the inventory says " +
+                                     std::to_string(*f.size)));
+    }
+    if (staged->digest != f.digest) {
+      return fail(Status::Corruption("tier " + src.name() + ": " + key + ": " +
+                                     std::string(DigestName(*algorithm)) + " " + staged->digest +
+                                     " disagrees with the source inventory (" + f.digest + ")"));
+    }
+    if (Status s = tier_.PutFile(key, staged->file.path(), /*move=*/true); !s.ok()) {
+      return fail(std::move(s));
+    }
+    staged->file.Release();
+    ++st.files;
+    st.bytes += staged->size;
+    written->push_back(f.path);
+  }
+  CrashPoint("store:copy:content-put");
+  // 4. Declaration, inventories byte for byte, root inventory last; Seal.
+  bool committed = false;
+  if (Status s = WriteObjectTail(obj, *inventory_files, &committed); !s.ok()) {
+    return committed ? ctx(std::move(s)) : fail(std::move(s));
+  }
+  written->push_back(std::string(ocfl::kObjectNamaste));
+  ++st.files;
+  st.bytes += ocfl::kObjectNamasteContent.size();
+  for (const auto& [rel, bytes] : *inventory_files) {
+    written->push_back(rel);
+    ++st.files;
+    st.bytes += bytes.size();
+  }
+  // 5. Read the copy back from the media, not from the page cache.
+  for (const ContentFile& f : *content) {
+    if (auto local = tier_.LocalPath(obj + "/" + f.path)) DropCachedPages(*local);
+  }
+  auto findings = VerifyObject(id, VerifyOptions{});
+  if (!findings.ok()) {
+    return ctx(std::move(findings).status().WithContext("read back"));
+  }
+  if (!findings->empty()) {
+    return Status::Corruption("copy of " + std::string(id) + " on " + tier_.name() +
+                              " failed verification after writing: " +
+                              FindingText(findings->front()));
+  }
+  LogInfo("store", "copied " + std::string(id) + " from tier " + src.name() + " to tier " +
+                       tier_.name() + " (" + std::to_string(st.files) + " files, " +
+                       std::to_string(st.bytes) + " bytes), verified");
+  return Status::Ok();
+}
+
+Status OcflStore::CheckSameState(const OcflStore& source, const std::string& obj,
+                                 std::string_view id, const std::string& source_root_bytes,
+                                 const ocfl::Inventory& source_root) const {
+  auto differ = [&](const std::string& why) {
+    return Status::FailedPrecondition("the copies on tier " + tier_.name() + " and tier " +
+                                      source.tier_.name() + " are not the same object state: " +
+                                      why);
+  };
+  auto mine = ReadTrustedRoot(tier_, obj, id);
+  if (mine.ok()) {
+    if (mine->bytes == source_root_bytes) return Status::Ok();
+    return differ("root inventories differ (head " + mine->inv.head + " here, " +
+                  source_root.head + " there)");
+  }
+  if (mine.status().code() != Code::kNotFound && mine.status().code() != Code::kCorruption) {
+    return mine.status();
+  }
+  // This root inventory is damaged or gone: compare the version inventories that are intact
+  // here (agree with their sidecar, name this id) with the source's.
+  std::vector<int> versions;
+  VAULT_RETURN_IF_ERROR(tier_.ListDir(obj, [&](std::string_view name, bool is_prefix) {
+    if (auto n = VersionNumber(name); is_prefix && n) versions.push_back(*n);
+    return true;
+  }));
+  const auto source_head = VersionNumber(source_root.head);
+  for (int n : versions) {
+    const std::string rel = "v" + std::to_string(n) + "/inventory.json";
+    auto bytes = tier_.ReadAll(obj + "/" + rel, kMaxInventoryBytes);
+    if (!bytes.ok()) continue;
+    auto inv = ocfl::ParseInventory(*bytes);
+    if (!inv.ok() || inv->id != id) continue;
+    auto sidecar = tier_.ReadAll(
+        obj + "/v" + std::to_string(n) + "/" + ocfl::SidecarName(inv->digest_algorithm),
+        kMaxSmallFile);
+    auto digest = DigestHex(inv->digest_algorithm, *bytes);
+    if (!sidecar.ok() || !digest.ok() || SidecarDigest(*sidecar) != *digest) continue;
+    if (source_root.versions.count(n) == 0) {
+      return differ("v" + std::to_string(n) + " is here, the source's head is " +
+                    source_root.head);
+    }
+    if (source_head && n == *source_head) {
+      if (*bytes != source_root_bytes) return differ(rel + " differs from the source's");
+      continue;
+    }
+    // An older version: compare with the source's copy of it when that one is intact.
+    auto theirs = source.tier_.ReadAll(obj + "/" + rel, kMaxInventoryBytes);
+    if (!theirs.ok()) continue;
+    auto their_sidecar = source.tier_.ReadAll(
+        obj + "/v" + std::to_string(n) + "/" + ocfl::SidecarName(inv->digest_algorithm),
+        kMaxSmallFile);
+    auto their_digest = DigestHex(inv->digest_algorithm, *theirs);
+    if (!their_sidecar.ok() || !their_digest.ok() ||
+        SidecarDigest(*their_sidecar) != *their_digest) {
+      continue;
+    }
+    if (*bytes != *theirs) return differ(rel + " differs from the source's");
+  }
+  return Status::Ok();
+}
+
+Result<RepairReport> OcflStore::RepairFrom(const OcflStore& source, std::string_view id,
+                                           const std::vector<Finding>& findings,
+                                           const std::filesystem::path& attic_dir,
+                                           const std::filesystem::path& staging_dir) {
+  const std::string obj = ObjectPath(id);
+  const tiers::Tier& src = source.tier_;
+  auto ctx = [&](Status s) {
+    return std::move(s).WithContext("repair " + std::string(id) + " on tier " + tier_.name() +
+                                    " from tier " + src.name());
+  };
+  if (&src == &tier_) return ctx(Status::InvalidArgument("source and destination are one tier"));
+  RepairReport report;
+
+  // The findings: which paths are damaged (to be put back) and which are strays.
+  bool missing_object = false;
+  bool inventory_finding = false;
+  std::set<std::string> damaged, strays;
+  for (const Finding& f : findings) {
+    if (f.object_id != id || f.tier != tier_.name()) {
+      return ctx(Status::InvalidArgument("finding about " + f.object_id + " on tier " + f.tier +
+                                         " is not about this copy"));
+    }
+    if (f.kind == FindingKind::kMissingObject) {
+      missing_object = true;
+      continue;
+    }
+    if (Status s = CheckSafeRelativePath(f.path); !s.ok()) {
+      return ctx(std::move(s).WithContext("finding path"));
+    }
+    if (f.kind == FindingKind::kInventoryMismatch) inventory_finding = true;
+    (f.kind == FindingKind::kUnexpectedFile ? strays : damaged).insert(f.path);
+  }
+  if (missing_object) {
+    std::vector<std::string> written;
+    VAULT_RETURN_IF_ERROR(ctx(CopyObject(source, id, staging_dir, nullptr, &written)));
+    report.restored = std::move(written);
+    return report;
+  }
+  if (damaged.empty() && strays.empty()) return report;
+
+  if (!Claim(obj)) return ctx(Status::FailedPrecondition("object is being written at " + obj));
+  ScopeExit release([&] { Unclaim(obj); });
+
+  // 1. The source's state, and that it is the same as this copy's.
+  auto root = ReadTrustedRoot(src, obj, id);
+  if (!root.ok()) return ctx(std::move(root).status().WithContext("source root inventory"));
+  auto algorithm = ParseDigestName(root->inv.digest_algorithm);
+  if (!algorithm) {
+    return ctx(Status::InvalidArgument("unsupported digest algorithm " +
+                                       root->inv.digest_algorithm));
+  }
+  auto content_files = ContentFiles(root->inv);
+  if (!content_files.ok()) {
+    return ctx(std::move(content_files).status().WithContext("tier " + src.name()));
+  }
+  VAULT_RETURN_IF_ERROR(ctx(CheckSameState(source, obj, id, root->bytes, root->inv)));
+  std::map<std::string, const ContentFile*> content;
+  for (const ContentFile& f : *content_files) content.emplace(f.path, &f);
+  std::set<std::string> inventory_paths = {std::string(kRootInventory),
+                                           ocfl::SidecarName(root->inv.digest_algorithm)};
+  for (const auto& [n, v] : root->inv.versions) {
+    inventory_paths.insert("v" + std::to_string(n) + "/inventory.json");
+    inventory_paths.insert("v" + std::to_string(n) + "/" +
+                           ocfl::SidecarName(root->inv.digest_algorithm));
+  }
+  const std::string declaration(ocfl::kObjectNamaste);
+
+  // 2. The plan. A stray at a path the source has is damage like any other.
+  for (const std::string& p : strays) {
+    if (content.count(p) != 0 || inventory_paths.count(p) != 0 || p == declaration) {
+      damaged.insert(p);
+    }
+  }
+  for (const std::string& p : damaged) {
+    if (inventory_paths.count(p) != 0) inventory_finding = true;
+    strays.erase(p);
+  }
+  auto exists_here = [&](const std::string& rel) -> Result<bool> {
+    auto info = tier_.Stat(obj + "/" + rel);
+    if (info.ok()) return true;
+    if (info.status().code() == Code::kNotFound) return false;
+    if (info.status().code() == Code::kFailedPrecondition) return true;  // symlink, device...
+    return std::move(info).status();
+  };
+  std::vector<std::string> move_aside;  // the root inventory.json is kept apart: it goes last
+  bool move_root_inventory = false;
+  auto plan_move = [&](const std::string& rel) -> Status {
+    auto here = exists_here(rel);
+    if (!here.ok()) return std::move(here).status();
+    if (!*here) return Status::Ok();
+    if (rel == kRootInventory) {
+      move_root_inventory = true;
+    } else {
+      move_aside.push_back(rel);
+    }
+    return Status::Ok();
+  };
+  std::vector<const ContentFile*> put_content;
+  bool put_declaration = false;
+  std::vector<std::pair<std::string, std::string>> put_inventories;  // in write order
+  for (const std::string& p : strays) VAULT_RETURN_IF_ERROR(ctx(plan_move(p)));
+  for (const std::string& p : damaged) {
+    if (inventory_paths.count(p) != 0) continue;  // below, with all inventory files
+    VAULT_RETURN_IF_ERROR(ctx(plan_move(p)));
+    if (p == declaration) {
+      put_declaration = true;
+    } else if (auto it = content.find(p); it != content.end()) {
+      put_content.push_back(it->second);
+    }
+    // Else a path the source object does not have: moved aside only.
+  }
+  if (inventory_finding) {
+    // Every inventory file and sidecar is made byte-identical to the source's (checked against
+    // the source's sidecars here); the ones that already are stay untouched.
+    auto files = LoadInventoryFiles(src, obj, *root);
+    if (!files.ok()) return ctx(std::move(files).status());
+    for (auto& [rel, bytes] : *files) {
+      auto mine = tier_.ReadAll(obj + "/" + rel, kMaxInventoryBytes);
+      if (mine.ok() && *mine == bytes) continue;
+      if (!mine.ok() && mine.status().code() != Code::kNotFound &&
+          mine.status().code() != Code::kResourceExhausted &&
+          mine.status().code() != Code::kFailedPrecondition) {
+        return ctx(std::move(mine).status());
+      }
+      VAULT_RETURN_IF_ERROR(ctx(plan_move(rel)));
+      put_inventories.emplace_back(rel, std::move(bytes));
+    }
+  }
+
+  // 3. Fetch and check, from the source, everything that will be put back, before any change
+  // here: a source damaged in the same file is found now, when nothing has moved.
+  if (put_declaration) VAULT_RETURN_IF_ERROR(ctx(CheckDeclaration(src, obj)));
+  std::vector<Staged> staged;
+  if (!put_content.empty()) {
+    std::error_code ec;
+    fs::create_directories(staging_dir, ec);
+    if (ec) return ctx(Status::IoError("create " + staging_dir.string() + ": " + ec.message()));
+  }
+  for (const ContentFile* f : put_content) {
+    const std::string key = obj + "/" + f->path;
+    auto s = StageFromTier(src, key, *algorithm, staging_dir);
+    if (!s.ok()) {
+      if (s.status().code() == Code::kNotFound) {
+        return ctx(Status::Corruption("tier " + src.name() + ": " + key +
+                                      " is in the manifest but missing: the source is damaged "
+                                      "too"));
+      }
+      return ctx(std::move(s).status());
+    }
+    if ((f->size && s->size != *f->size) || s->digest != f->digest) {
+      return ctx(Status::Corruption(
+          "tier " + src.name() + ": " + key + " is damaged too (" +
+          std::string(DigestName(*algorithm)) + " " + s->digest + ", " +
+          std::to_string(s->size) + " bytes; the inventory says " + f->digest +
+          (f->size ? ", " + std::to_string(*f->size) + " bytes" : std::string()) + ")"));
+    }
+    staged.push_back(*std::move(s));
+  }
+  if (move_aside.empty() && !move_root_inventory && put_content.empty() && !put_declaration &&
+      put_inventories.empty()) {
+    return report;  // nothing here differs from the source any more
+  }
+
+  // 4. Act. From here on every step keeps the copy repairable (see the header).
+  VAULT_RETURN_IF_ERROR(ctx(tier_.Unseal(obj)));
+  auto seal = [&] {
+    if (Status s = tier_.Seal(obj); !s.ok()) {
+      LogWarning("store", "tier " + tier_.name() + ": object " + std::string(id) +
+                              " repaired but not sealed: " + s.ToString());
+    }
+  };
+  auto stop = [&](Status s) -> Status {
+    (void)tier_.Sync();
+    seal();
+    LogError("store", "tier " + tier_.name() + ": repair of " + std::string(id) +
+                          " stopped after moving " + std::to_string(report.moved_aside.size()) +
+                          " files aside and putting back " +
+                          std::to_string(report.restored.size()) + ": " + s.ToString());
+    return ctx(std::move(s));
+  };
+  auto do_move = [&](const std::string& rel) -> Status {
+    auto dest = MoveAside(tier_, obj + "/" + rel, attic_dir / fs::path(rel));
+    if (!dest.ok()) {
+      return std::move(dest).status().WithContext("move " + obj + "/" + rel + " aside");
+    }
+    LogWarning("store", "tier " + tier_.name() + ": moved " + obj + "/" + rel + " of " +
+                            std::string(id) + " aside to " + dest->string());
+    report.moved_aside.push_back(rel);
+    CrashPoint("store:repair:moved-aside");
+    return Status::Ok();
+  };
+  for (const std::string& rel : move_aside) {
+    if (Status s = do_move(rel); !s.ok()) return stop(std::move(s));
+  }
+  if (move_root_inventory) {
+    if (Status s = do_move(std::string(kRootInventory)); !s.ok()) return stop(std::move(s));
+  }
+  for (size_t i = 0; i < put_content.size(); ++i) {
+    const std::string& rel = put_content[i]->path;
+    if (Status s = tier_.PutFile(obj + "/" + rel, staged[i].file.path(), /*move=*/true);
+        !s.ok()) {
+      return stop(std::move(s));
+    }
+    staged[i].file.Release();
+    report.restored.push_back(rel);
+    CrashPoint("store:repair:restored");
+  }
+  if (put_declaration) {
+    if (Status s = tier_.PutBytes(obj + "/" + declaration, ocfl::kObjectNamasteContent);
+        !s.ok()) {
+      return stop(std::move(s));
+    }
+    report.restored.push_back(declaration);
+  }
+  // Version inventories and sidecars, durable, before the root sidecar and inventory.
+  auto is_root_file = [](const std::string& rel) { return rel.find('/') == std::string::npos; };
+  for (const auto& [rel, bytes] : put_inventories) {
+    if (is_root_file(rel)) continue;
+    if (Status s = tier_.PutBytes(obj + "/" + rel, bytes); !s.ok()) return stop(std::move(s));
+    report.restored.push_back(rel);
+  }
+  if (Status s = tier_.Sync(); !s.ok()) return stop(std::move(s));
+  CrashPoint("store:repair:versions-durable");
+  for (const auto& [rel, bytes] : put_inventories) {  // root sidecar, then inventory.json
+    if (!is_root_file(rel)) continue;
+    if (Status s = tier_.PutBytes(obj + "/" + rel, bytes); !s.ok()) return stop(std::move(s));
+    report.restored.push_back(rel);
+  }
+  // Directories emptied by moving strays aside go (an OCFL object has no empty directories).
+  if (Status s = tier_.PruneEmpty(obj); !s.ok()) return stop(std::move(s));
+  if (Status s = tier_.Sync(); !s.ok()) return stop(std::move(s));
+  CrashPoint("store:repair:durable");
+  seal();
+  LogInfo("store", "tier " + tier_.name() + ": repaired " + std::string(id) + " from tier " +
+                       src.name() + ": " + std::to_string(report.moved_aside.size()) +
+                       " files moved aside, " + std::to_string(report.restored.size()) +
+                       " put back");
+  return report;
 }
 
 Result<std::string> OcflStore::ReadContent(std::string_view id, std::string_view content_path,

@@ -19,15 +19,25 @@
 // exists, and that file is written last, after everything else of the object is durable.
 // A crash earlier leaves an "incomplete" object directory that ListIncomplete() reports and
 // RemoveIncomplete() deletes at startup. Stored objects are sealed read-only (Tier::Seal);
-// nothing here ever removes or overwrites a complete object. Only v1 is written today: adding a
-// version (v2, for format migration) will need an Unseal step on the tier, the new version
-// directory written the same way, and the root inventory replaced last (which the write-once
-// Tier cannot do yet: it will need a versioned-root-inventory scheme or a tier-level
-// replace-with-check). Not built.
+// nothing here ever deletes bytes of a complete object: RepairFrom moves damaged files aside to
+// an attic directory. Only v1 is written today: adding a version (v2, for format migration) will
+// need Tier::Unseal, the new version directory written the same way, and the root inventory
+// replaced last (RepairFrom shows the pattern: move the old one aside, put the new one). Not
+// built.
 //
-// Threading: all methods may be called concurrently. CreateObject calls for the same id are
-// serialised (the second one sees kAlreadyExists). The tier is borrowed and must outlive the
-// store. One process writes a storage root at a time (the daemon holds the vault lock).
+// Replication and repair (the vault keeps every object on >= 2 tiers, one OcflStore each):
+//   - CopyObjectFrom(source, id) writes a complete copy of an object from another store, in the
+//     same order and with the same all-or-nothing rule as CreateObject, checking every content
+//     digest against the source's inventory on the way and reading the copy back afterwards.
+//   - RepairFrom(source, id, findings) fixes this copy from a good one: damaged or stray files
+//     are moved aside into an attic directory, the right bytes are put back from the source
+//     (checked against the source's inventory or sidecars before anything here changes), the
+//     root inventory last. The caller verifies again afterwards.
+//
+// Threading: all methods may be called concurrently. CreateObject, CopyObjectFrom and RepairFrom
+// calls for the same id are serialised (the second one is refused while the first runs). The
+// tier is borrowed and must outlive the store. One process writes a storage root at a time (the
+// daemon holds the vault lock).
 #pragma once
 
 #include <cstdint>
@@ -38,11 +48,13 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "formats/ocfl/inventory.h"
 #include "vault/base/status.h"
 #include "vault/model/finding.h"
+#include "vault/model/hashing.h"
 #include "vault/tiers/tier.h"
 
 namespace vault::store {
@@ -62,6 +74,37 @@ struct CreateRequest {
   std::string message;         // optional
   std::string user_name, user_address;  // optional; the user block is written if name is set
   bool move_staged = true;     // take the staged files (rename) instead of copying
+};
+
+// How much of an object VerifyObject reads.
+enum class CheckMode {
+  kFull,      // everything kSizeOnly checks, plus the digest of every content file
+  kSizeOnly,  // inventories, sidecars, declaration, presence and size of every content file
+              // (fixity "size") and unexpected files; reads no content bytes
+};
+
+struct VerifyOptions {
+  CheckMode mode = CheckMode::kFull;
+  // kFull only: answers every content digest of the object in ONE call (it may hash the files
+  // in parallel). Null: the built-in serial hashing (local tiers: HashFile with drop_cache;
+  // others: ReadAt in 1 MiB chunks). Borrowed for the duration of the call.
+  const ContentHasher* hasher = nullptr;
+};
+
+struct VerifyStats {
+  uint64_t files_checked = 0;  // manifest content files examined + inventory files read
+  uint64_t bytes_hashed = 0;   // content bytes read for digests + inventory bytes read
+};
+
+struct CopyStats {
+  uint64_t files = 0;  // files written to the destination (content, declaration, inventories,
+                       // sidecars)
+  uint64_t bytes = 0;  // their bytes
+};
+
+struct RepairReport {
+  std::vector<std::string> moved_aside;  // relative to the object root; now in the attic
+  std::vector<std::string> restored;     // relative to the object root; put back from the source
 };
 
 class OcflStore {
@@ -130,8 +173,98 @@ class OcflStore {
   // size mismatch is not also reported as a digest mismatch). An absent object gives one
   // kMissingObject finding (path = object path). When no inventory is usable at all, the
   // findings about the inventories are returned and the content is not checked. Status only
-  // when the check could not run (tier unreadable, unsupported digest algorithm).
+  // when the check could not run (tier unreadable, unsupported digest algorithm, a hasher
+  // outcome other than OK or kNotFound; a kNotFound outcome is a kMissingFile finding).
+  // `o.mode` picks kFull (digests) or kSizeOnly; `o.hasher` is called at most once, with the
+  // requests of every content file that is present with the right size (none: not called).
+  // `stats` (optional) is filled even when findings are returned.
+  Result<std::vector<Finding>> VerifyObject(std::string_view id, const VerifyOptions& o,
+                                            VerifyStats* stats = nullptr) const;
+  // The same with check_digests ? kFull : kSizeOnly and the built-in hashing.
   Result<std::vector<Finding>> VerifyObject(std::string_view id, bool check_digests) const;
+
+  // Replicates object `id` from `source` (another store, on another tier) into this store.
+  //   - The source's root inventory must read cleanly (sidecar agrees, id matches), every
+  //     version inventory must agree with its sidecar, the head version's must equal the root
+  //     one byte for byte, the declaration must be right and every manifest content file must
+  //     be present with its recorded size: else kCorruption, before anything is written here.
+  //     Files in the source object that its inventory does not list are not copied.
+  //   - Each content file is streamed from the source tier (1 MiB buffers) into a temp file in
+  //     `staging_dir` (created if missing; should be on this tier's file system so that the
+  //     put is a rename) while its digest is computed with the inventory's algorithm; a digest
+  //     or size that disagrees with the source inventory is kCorruption naming the path and
+  //     the source tier, and nothing of the object counts.
+  //   - Write order as CreateObject: content, declaration, version inventories + sidecars,
+  //     Sync, root sidecar, root inventory.json LAST, Sync, Seal. Inventories are copied byte
+  //     for byte. On any failure before the root inventory is in place, the partial object is
+  //     removed (best effort; otherwise recovery removes it): it was never complete.
+  //   - Then the copy is read back (page cache dropped first where the tier is local, so that
+  //     the media are read) and fully verified. Any finding is kCorruption "copy of <id> on
+  //     <tier> failed verification after writing: <first finding>". That copy STAYS: it is a
+  //     complete object and nothing here deletes one; the caller decides (repair it, or raise
+  //     the alarm).
+  // Errors: kAlreadyExists if the object exists here; kFailedPrecondition if an incomplete
+  // object directory is in the way (run recovery); kNotFound if the source has no such
+  // object; kInvalidArgument if `source` is this store's tier; tier errors as they come.
+  // `stats` (optional) counts what was written, as far as it got.
+  Status CopyObjectFrom(const OcflStore& source, std::string_view id,
+                        const std::filesystem::path& staging_dir, CopyStats* stats = nullptr);
+
+  // Repairs this copy of `id` from a good copy on `source`. `findings` are what VerifyObject
+  // on THIS store reported (every finding must name `id` and this tier, else
+  // kInvalidArgument; none: nothing to do).
+  //   - kMissingObject: the object is copied afresh (CopyObjectFrom; `restored` lists all of
+  //     its files, `moved_aside` is empty).
+  //   - Otherwise, first, without changing anything: the source's root inventory must read
+  //     cleanly, and both copies must hold the same object state: this copy's root inventory,
+  //     when it reads cleanly, must be byte-identical to the source's; when it does not, every
+  //     version inventory here that agrees with its sidecar must be one the source has, byte for
+  //     byte (else kFailedPrecondition: the copies differ, e.g. different heads). Then every
+  //     file to be put back is fetched from the source and checked: content files are streamed
+  //     into `staging_dir` and their digest and size checked against the source's inventory;
+  //     inventories against the source's sidecars (kCorruption, naming the source tier and
+  //     path, if the source is damaged too: nothing here has changed then).
+  //   - Then the object directory is unsealed, and for each finding's path: a file present at
+  //     that path is MOVED aside to `attic_dir/<path>` (never deleted; "<path>.1", ".2"... if
+  //     an earlier repair left a file there): renamed when the tier file is on the attic's file
+  //     system, otherwise copied and fsynced first and only then removed from the tier; the
+  //     attic file and its directory are durable before the tier file goes. Unless the finding
+  //     is kUnexpectedFile (or names a path the source object does not have), the file is then
+  //     put back from the source. An inventory finding (kInventoryMismatch, or any finding on
+  //     an inventory or sidecar path) makes ALL inventory files and sidecars of the object
+  //     byte-identical to the source's: those that differ are moved aside and put back, the
+  //     root inventory.json moved aside last and put back LAST, after a Sync. Then Sync, empty
+  //     directories pruned, and the object sealed again.
+  //   - Returns what was moved aside and what was put back. The caller then verifies again:
+  //     when no inventory was usable, VerifyObject could not check the content, so a second
+  //     round may find (and repair) more.
+  // On an error after the first change, RepairFrom stops, seals what is there and returns
+  // the error; every file moved so far is in the attic (and logged), none is lost.
+  //
+  // Crash safety: a crash at any point leaves a copy that VerifyObject reports as damaged and
+  // that a later RepairFrom (with the same or another attic) fixes:
+  //   - before the object is unsealed nothing has changed (staged temp files "vault-copy-*" may
+  //     stay in `staging_dir`; the daemon sweeps staging);
+  //   - a moved file is, at every instant, in the tier, in the attic, or (copy case) in both;
+  //     never in neither. Gone from the tier, it is reported missing and put back next time;
+  //     still in the tier, it is reported damaged again; in both, the next repair moves it to
+  //     "<path>.1" (the attic may hold a ".vault-attic-tmp-*" partial copy too: harmless);
+  //   - puts are atomic: a file is back or missing (a ".vault-tmp-*" leftover is an unexpected
+  //     file, moved to the attic next time);
+  //   - the root inventory.json is put back last: a crash before leaves the object directory
+  //     WITHOUT a root inventory. VerifyObject then checks against the version inventory and
+  //     reports the root one missing, and RepairFrom restores it. Such a directory looks like
+  //     an incomplete object to ListIncomplete(): recovery must not remove directories of
+  //     objects the catalog knows (it must repair them);
+  //   - a crash leaves the object unsealed (directories 0755, put-back files 0644) until the
+  //     next repair seals it; sealing is defence in depth only.
+  // Threading: serialised with CreateObject/CopyObjectFrom/RepairFrom of the same id here
+  // (the second gets kFailedPrecondition while one runs). The caller must not verify or
+  // repair the same object on `source` concurrently.
+  Result<RepairReport> RepairFrom(const OcflStore& source, std::string_view id,
+                                  const std::vector<Finding>& findings,
+                                  const std::filesystem::path& attic_dir,
+                                  const std::filesystem::path& staging_dir);
 
   // The bytes of `content_path` ("v1/content/…") of object `id`; kResourceExhausted if larger
   // than `max_bytes`, kNotFound if absent.
@@ -145,6 +278,30 @@ class OcflStore {
   Status Initialise();
   Status CheckExistingRoot();
   bool InFlight(const std::string& object_path) const;
+  // Marks `object_path` as being written (in_flight_); false if it already is. Unclaim() ends it.
+  bool Claim(const std::string& object_path);
+  void Unclaim(const std::string& object_path);
+  // OK if nothing of the object is here; kAlreadyExists if it is complete; kFailedPrecondition
+  // if an incomplete object directory is in the way.
+  Status CheckAbsent(const std::string& object_path) const;
+  // The write steps after the content (CreateObject, CopyObjectFrom): declaration, then
+  // `inventory_files` (relative path, bytes) in order, the last two being the root sidecar and
+  // the root inventory.json, with a Sync before those two and after them; then Seal (a failure
+  // to seal is logged). *committed tells whether the root inventory was put (from then on the
+  // object exists and must not be removed).
+  Status WriteObjectTail(const std::string& object_path,
+                         const std::vector<std::pair<std::string, std::string>>& inventory_files,
+                         bool* committed);
+  // Best-effort removal of a partial object that never got its root inventory.
+  void RemovePartial(const std::string& object_path);
+  // CopyObjectFrom, also listing the relative paths written.
+  Status CopyObject(const OcflStore& source, std::string_view id,
+                    const std::filesystem::path& staging_dir, CopyStats* stats,
+                    std::vector<std::string>* written);
+  // RepairFrom's check that both copies hold the same object state (see there).
+  Status CheckSameState(const OcflStore& source, const std::string& object_path,
+                        std::string_view id, const std::string& source_root_bytes,
+                        const ocfl::Inventory& source_root) const;
   Result<std::string> IdForObject(const std::string& object_path) const;
 
   tiers::Tier& tier_;
