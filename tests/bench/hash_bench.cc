@@ -26,7 +26,9 @@ namespace {
 double CpuSeconds() {
   rusage ru{};
   ::getrusage(RUSAGE_SELF, &ru);
-  auto s = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
+  auto s = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
   return s(ru.ru_utime) + s(ru.ru_stime);
 }
 
@@ -41,7 +43,9 @@ int Usage(const char* argv0) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) return Usage(argv[0]);
+  if (argc < 2) {
+    return Usage(argv[0]);
+  }
   std::string dir = argv[1];
   vault::fixity::HashPool::Options options;
   std::string algorithm = "sha256";
@@ -52,21 +56,29 @@ int main(int argc, char** argv) {
     auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
     if (a == "--threads") {
       const char* v = next();
-      if (v == nullptr) return Usage(argv[0]);
+      if (v == nullptr) {
+        return Usage(argv[0]);
+      }
       options.threads = std::atoi(v);
     } else if (a == "--buffer") {
       const char* v = next();
-      if (v == nullptr) return Usage(argv[0]);
+      if (v == nullptr) {
+        return Usage(argv[0]);
+      }
       options.buffer_bytes = std::strtoull(v, nullptr, 10);
     } else if (a == "--no-drop-cache") {
       options.drop_cache = false;
     } else if (a == "--algorithm") {
       const char* v = next();
-      if (v == nullptr) return Usage(argv[0]);
+      if (v == nullptr) {
+        return Usage(argv[0]);
+      }
       algorithm = v;
     } else if (a == "--calls-of") {
       const char* v = next();
-      if (v == nullptr) return Usage(argv[0]);
+      if (v == nullptr) {
+        return Usage(argv[0]);
+      }
       calls_of = std::strtoull(v, nullptr, 10);
     } else if (a == "--print") {
       print = true;
@@ -90,7 +102,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "list %s: %s\n", dir.c_str(), listed.ToString().c_str());
     return 1;
   }
-  if (calls_of == 0) calls_of = reqs.size();
+  if (calls_of == 0) {
+    calls_of = reqs.size();
+  }
 
   vault::fixity::HashPool pool(options);
   std::vector<vault::HashOutcome> out;
@@ -102,7 +116,9 @@ int main(int argc, char** argv) {
         reqs.begin() + static_cast<std::ptrdiff_t>(i),
         reqs.begin() + static_cast<std::ptrdiff_t>(std::min(reqs.size(), i + calls_of)));
     auto got = pool.HashAll(**tier, part);
-    for (auto& o : got) out.push_back(std::move(o));
+    for (auto& o : got) {
+      out.push_back(std::move(o));
+    }
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -111,18 +127,22 @@ int main(int argc, char** argv) {
   size_t errors = 0;
   for (size_t i = 0; i < out.size(); ++i) {
     if (!out[i].status.ok()) {
-      if (++errors <= 5) std::fprintf(stderr, "%s\n", out[i].status.ToString().c_str());
+      if (++errors <= 5) {
+        std::fprintf(stderr, "%s\n", out[i].status.ToString().c_str());
+      }
     } else if (print) {
       std::printf("%s  %s/%s\n", out[i].digest.c_str(), dir.c_str(), reqs[i].key.c_str());
     }
   }
   FILE* report = print ? stderr : stdout;
   const double mb = static_cast<double>(pool.bytes_hashed()) / 1e6;
-  std::fprintf(report, "hash_bench: %zu files, %.1f MB in %.3f s: %.0f files/s, %.1f MB/s "
+  std::fprintf(report,
+               "hash_bench: %zu files, %.1f MB in %.3f s: %.0f files/s, %.1f MB/s "
                "(cpu %.3f s; threads %d, buffer %zu, drop_cache %d, %zu errors)\n",
                out.size(), mb, seconds, static_cast<double>(out.size()) / seconds, mb / seconds,
                cpu, pool.threads(), options.buffer_bytes, options.drop_cache ? 1 : 0, errors);
-  std::fprintf(report, "RESULT tool=hash_bench files=%llu bytes=%llu seconds=%.6f cpu=%.3f errors=%zu\n",
+  std::fprintf(report,
+               "RESULT tool=hash_bench files=%llu bytes=%llu seconds=%.6f cpu=%.3f errors=%zu\n",
                static_cast<unsigned long long>(pool.files_hashed()),
                static_cast<unsigned long long>(pool.bytes_hashed()), seconds, cpu, errors);
   return errors == 0 ? 0 : 1;

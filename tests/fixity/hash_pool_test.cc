@@ -5,6 +5,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -30,7 +31,9 @@ namespace fs = std::filesystem;
 // Byte i of a pattern file is i % 251 (the digests below come from Python's hashlib).
 std::string Pattern(size_t n) {
   std::string s(n, '\0');
-  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>(i % 251);
+  for (size_t i = 0; i < n; ++i) {
+    s[i] = static_cast<char>(i % 251);
+  }
   return s;
 }
 
@@ -38,14 +41,14 @@ struct Known {
   size_t size;
   const char* sha256;
 };
-constexpr Known kKnown[] = {
+constexpr std::array<Known, 6> kKnown = {{
     {0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
     {1, "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"},
-    {(1u << 20) - 1, "8b55c6a2d3444092a316985030e00c1e6f8608eaf912c896dee7c374d440ed11"},
-    {1u << 20, "631b84027d6b9e52b539c4e8373622d23032dfadc64d60af87339c9037e4f769"},
-    {(1u << 20) + 1, "5769f52bc3eef28afa39c6fc68cadb7d0bd69812ae3a3d71452f519ec3c7aa56"},
-    {20u << 20, "99254018a4506cae413a471f8b9d968a1ab1771565f3247b6e1c3f927e9a572f"},
-};
+    {(1U << 20) - 1, "8b55c6a2d3444092a316985030e00c1e6f8608eaf912c896dee7c374d440ed11"},
+    {1U << 20, "631b84027d6b9e52b539c4e8373622d23032dfadc64d60af87339c9037e4f769"},
+    {(1U << 20) + 1, "5769f52bc3eef28afa39c6fc68cadb7d0bd69812ae3a3d71452f519ec3c7aa56"},
+    {20U << 20, "99254018a4506cae413a471f8b9d968a1ab1771565f3247b6e1c3f927e9a572f"},
+}};
 
 std::string Digest(DigestAlgorithm a, std::string_view data) {
   auto h = MultiHasher::Create({a});
@@ -85,8 +88,8 @@ TEST_F(HashPoolTest, KnownDigestsLocalAndMem) {
   for (size_t buffer : {size_t{4096}, size_t{1} << 20}) {
     for (bool drop : {true, false}) {
       HashPool pool({.threads = 2, .buffer_bytes = buffer, .drop_cache = drop});
-      for (const tiers::Tier* tier : {static_cast<const tiers::Tier*>(tier_.get()),
-                                      static_cast<const tiers::Tier*>(&mem)}) {
+      for (const tiers::Tier* tier :
+           {static_cast<const tiers::Tier*>(tier_.get()), static_cast<const tiers::Tier*>(&mem)}) {
         auto out = pool.HashAll(*tier, reqs);
         ASSERT_EQ(out.size(), reqs.size());
         for (size_t i = 0; i < reqs.size(); ++i) {
@@ -104,11 +107,13 @@ TEST_F(HashPoolTest, OrderMatchesRequestsWithThousandMixedFiles) {
   std::mt19937_64 rng(42);
   std::vector<HashRequest> reqs;
   std::vector<std::string> want;  // "" = missing
-  const char* algorithms[] = {"sha256", "sha512", "md5", "sha1"};
+  const std::array<const char*, 4> algorithms = {"sha256", "sha512", "md5", "sha1"};
   for (int i = 0; i < 1000; ++i) {
     std::string key = "d" + std::to_string(i / 100) + "/f" + std::to_string(i);
     size_t size = rng() % (48 << 10);
-    if (i % 250 == 7) size = (5u << 20) + rng() % 4096;  // a few large files, one per task
+    if (i % 250 == 7) {
+      size = (5U << 20) + rng() % 4096;  // a few large files, one per task
+    }
     const char* algorithm = algorithms[rng() % 4];
     if (i % 97 == 3) {  // missing
       reqs.push_back({key, algorithm, size});
@@ -116,7 +121,9 @@ TEST_F(HashPoolTest, OrderMatchesRequestsWithThousandMixedFiles) {
       continue;
     }
     std::string data(size, '\0');
-    for (auto& c : data) c = static_cast<char>(rng());
+    for (auto& c : data) {
+      c = static_cast<char>(rng());
+    }
     Write(key, data);
     // Some requests carry a wrong or unknown size: scheduling hint only.
     uint64_t expected = i % 13 == 0 ? 0 : i % 17 == 0 ? size + 10 : size;
@@ -147,11 +154,11 @@ TEST_F(HashPoolTest, MissingAndBrokenFilesAreOutcomesNotCrashes) {
   Write("dir/sub/y", "y");
   fs::create_symlink(PathOf("ok"), PathOf("link"));
   std::vector<HashRequest> reqs = {
-      {"missing", "sha256", 0},     {"file/below", "sha256", 0},  // ENOTDIR
-      {"dir", "sha256", 0},                                       // a directory: EISDIR
-      {"link", "sha256", 1},                                      // a symlink: ELOOP
-      {"../escape", "sha256", 0},                                 // bad key
-      {"ok", "crc32", 1},                                         // unknown algorithm
+      {"missing", "sha256", 0},   {"file/below", "sha256", 0},  // ENOTDIR
+      {"dir", "sha256", 0},                                     // a directory: EISDIR
+      {"link", "sha256", 1},                                    // a symlink: ELOOP
+      {"../escape", "sha256", 0},                               // bad key
+      {"ok", "crc32", 1},                                       // unknown algorithm
       {"ok", "sha256", 1},
   };
   HashPool pool({.threads = 2});
@@ -178,7 +185,7 @@ TEST_F(HashPoolTest, UnreadableFile) {
   fs::permissions(PathOf("secret"), fs::perms::none);
   HashPool pool({.threads = 1});
   auto out = pool.HashAll(*tier_, {{"secret", "sha256", 1}});
-  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out.size(), 1U);
   if (::geteuid() == 0) {
     ASSERT_OK(out[0].status);  // root reads anyway
   } else {
@@ -201,11 +208,13 @@ TEST_F(HashPoolTest, OtherAlgorithms) {
       "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d1"
       "7d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923";
   HashPool pool({.threads = 2});
-  for (const tiers::Tier* tier : {static_cast<const tiers::Tier*>(tier_.get()),
-                                  static_cast<const tiers::Tier*>(&mem)}) {
+  for (const tiers::Tier* tier :
+       {static_cast<const tiers::Tier*>(tier_.get()), static_cast<const tiers::Tier*>(&mem)}) {
     auto out = pool.HashAll(*tier, reqs);
     ASSERT_EQ(out.size(), reqs.size());
-    for (const auto& o : out) ASSERT_OK(o.status);
+    for (const auto& o : out) {
+      ASSERT_OK(o.status);
+    }
     EXPECT_EQ(out[0].digest, sha512);
     EXPECT_EQ(out[1].digest, sha512);
     EXPECT_EQ(out[2].digest, blake2b);
@@ -221,8 +230,11 @@ TEST_F(HashPoolTest, ConcurrentCallersShareThePool) {
   for (int c = 0; c < kCallers; ++c) {
     for (int i = 0; i < 150; ++i) {
       std::string key = "c" + std::to_string(c) + "/f" + std::to_string(i);
-      std::string data = key + std::string(static_cast<size_t>(i * 97 + c * 1000), 'a' + c);
-      if (i == 5) data += Pattern(5u << 20);
+      std::string data =
+          key + std::string(static_cast<size_t>(i * 97 + c * 1000), static_cast<char>('a' + c));
+      if (i == 5) {
+        data += Pattern(5U << 20);
+      }
       Write(key, data);
       reqs[c].push_back({key, "sha256", data.size()});
       want[c].push_back(Sha256Hex(data));
@@ -234,10 +246,14 @@ TEST_F(HashPoolTest, ConcurrentCallersShareThePool) {
   std::vector<std::thread> threads;
   for (int c = 0; c < kCallers; ++c) {
     threads.emplace_back([&, c] {
-      for (int round = 0; round < 3; ++round) got[c] = hasher(*tier_, reqs[c]);
+      for (int round = 0; round < 3; ++round) {
+        got[c] = hasher(*tier_, reqs[c]);
+      }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads) {
+    t.join();
+  }
   for (int c = 0; c < kCallers; ++c) {
     ASSERT_EQ(got[c].size(), reqs[c].size());
     for (size_t i = 0; i < got[c].size(); ++i) {
@@ -245,7 +261,7 @@ TEST_F(HashPoolTest, ConcurrentCallersShareThePool) {
       EXPECT_EQ(got[c][i].digest, want[c][i]) << reqs[c][i].key;
     }
   }
-  EXPECT_EQ(pool.files_hashed(), 3u * kCallers * 150);
+  EXPECT_EQ(pool.files_hashed(), 3U * kCallers * 150);
 }
 
 TEST_F(HashPoolTest, EmptyRequestList) {
@@ -262,13 +278,15 @@ TEST_F(HashPoolTest, LimiterCountsEveryByteRead) {
     size_t size = static_cast<size_t>(i) * 70001;
     Write(key, Pattern(size));
     // Half of the requests understate the size: the surprise is paid after the read.
-    reqs.push_back({key, "sha256", i % 2 ? size : size / 2});
+    reqs.push_back({key, "sha256", i % 2 == 1 ? size : size / 2});
     total += size;
   }
   RateLimiter limiter(1e12);  // limited (takes the slow path), but never waits long
   HashPool pool({.threads = 2, .buffer_bytes = 64 << 10});
   auto out = pool.HashAll(*tier_, reqs, &limiter);
-  for (const auto& o : out) ASSERT_OK(o.status);
+  for (const auto& o : out) {
+    ASSERT_OK(o.status);
+  }
   EXPECT_EQ(limiter.total_bytes(), total);
   EXPECT_EQ(pool.bytes_hashed(), total);
 }
@@ -295,7 +313,9 @@ TEST_F(HashPoolTest, CancelledLimiterStopsHashing) {
   ASSERT_EQ(out.size(), reqs.size());
   int cancelled = 0;
   for (const auto& o : out) {
-    if (o.status.code() == Code::kCancelled) ++cancelled;
+    if (o.status.code() == Code::kCancelled) {
+      ++cancelled;
+    }
   }
   EXPECT_GT(cancelled, 40);
 }
@@ -304,8 +324,10 @@ TEST_F(HashPoolTest, CancelledLimiterStopsHashing) {
 TEST_F(HashPoolTest, DropCacheLeavesLittleResident) {
   struct statfs sfs {};
   ASSERT_EQ(::statfs(dir_.path().c_str(), &sfs), 0);
-  if (sfs.f_type == 0x01021994 /* TMPFS_MAGIC */) GTEST_SKIP() << "tmpfs keeps its pages";
-  const size_t size = 24u << 20;
+  if (sfs.f_type == 0x01021994 /* TMPFS_MAGIC */) {
+    GTEST_SKIP() << "tmpfs keeps its pages";
+  }
+  const size_t size = 24U << 20;
   Write("big", Pattern(size));
   ASSERT_OK(FsyncPath(PathOf("big")));  // clean pages can be dropped; dirty ones cannot
   HashPool pool({.threads = 1, .drop_cache = true});
@@ -316,12 +338,14 @@ TEST_F(HashPoolTest, DropCacheLeavesLittleResident) {
   ASSERT_TRUE(fd.valid());
   void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.get(), 0);
   ASSERT_NE(map, MAP_FAILED);
-  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   std::vector<unsigned char> vec((size + page - 1) / page);
   ASSERT_EQ(::mincore(map, size, vec.data()), 0);
   ::munmap(map, size);
   size_t resident = 0;
-  for (unsigned char v : vec) resident += v & 1;
+  for (unsigned char v : vec) {
+    resident += v & 1;
+  }
   EXPECT_LT(resident, vec.size() / 4) << resident << " of " << vec.size() << " pages resident";
 }
 

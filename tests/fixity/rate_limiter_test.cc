@@ -16,9 +16,11 @@ using std::chrono::milliseconds;
 TEST(RateLimiterTest, UnlimitedNeverWaits) {
   RateLimiter limiter;
   auto start = Clock::now();
-  for (int i = 0; i < 1000; ++i) limiter.Acquire(1 << 30);
+  for (int i = 0; i < 1000; ++i) {
+    limiter.Acquire(1 << 30);
+  }
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
-  EXPECT_EQ(limiter.total_bytes(), 1000ull << 30);
+  EXPECT_EQ(limiter.total_bytes(), 1000ULL << 30);
   EXPECT_EQ(limiter.rate(), 0);
 }
 
@@ -37,7 +39,9 @@ TEST(RateLimiterTest, DeliversAboutTheRate) {
     threads.emplace_back([&] {
       while (!stop.load()) {
         limiter.Acquire(kChunk);
-        if (!stop.load()) delivered += kChunk;
+        if (!stop.load()) {
+          delivered += kChunk;
+        }
       }
     });
   }
@@ -46,7 +50,9 @@ TEST(RateLimiterTest, DeliversAboutTheRate) {
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   stop = true;
   limiter.Cancel();
-  for (auto& t : threads) t.join();
+  for (auto& t : threads) {
+    t.join();
+  }
   const double ratio = static_cast<double>(got) / (kRate * seconds);
   EXPECT_GE(ratio, 0.8) << got << " bytes in " << seconds << " s";
   EXPECT_LE(ratio, 1.3) << got << " bytes in " << seconds << " s";
@@ -84,7 +90,9 @@ TEST(RateLimiterTest, CancelUnblocksWaitersAndLaterCalls) {
   std::this_thread::sleep_for(milliseconds(100));
   EXPECT_EQ(done.load(), 0);
   limiter.Cancel();
-  for (auto& t : waiters) t.join();
+  for (auto& t : waiters) {
+    t.join();
+  }
   EXPECT_EQ(done.load(), 3);
   EXPECT_TRUE(limiter.cancelled());
   auto start = Clock::now();

@@ -181,7 +181,7 @@ std::string ReusableHasher::FinishHex() {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(impl_->ctx.get(), md, &len);
-  // Re-initialising with the same EVP_MD keeps the context's allocation.
+  // Ready for the next stream (the EVP_MD stays fetched; the context is reused).
   EVP_DigestInit_ex2(impl_->ctx.get(), impl_->md, nullptr);
   return HexEncode(md, len);
 }

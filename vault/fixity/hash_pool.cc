@@ -18,14 +18,14 @@ namespace vault::fixity {
 namespace {
 
 // A file this large is a batch of its own; smaller files are grouped.
-constexpr uint64_t kLargeFile = 4u << 20;
+constexpr uint64_t kLargeFile = 4U << 20;
 // Limits of a batch of small files: enough work to make claiming it cheap, small enough that
 // the threads finish a job at nearly the same time.
 constexpr size_t kMaxBatchFiles = 64;
-constexpr uint64_t kMinBatchBytes = 256u << 10;
-constexpr uint64_t kMaxBatchBytes = 4u << 20;
+constexpr uint64_t kMinBatchBytes = 256U << 10;
+constexpr uint64_t kMaxBatchBytes = 4U << 20;
 // Large files drop what they read from the page cache every this many bytes.
-constexpr uint64_t kDropEvery = 8u << 20;
+constexpr uint64_t kDropEvery = 8U << 20;
 constexpr size_t kPage = 4096;
 
 struct FreeDeleter {
@@ -52,7 +52,9 @@ struct HashPool::ThreadState {
   // The hasher for `algorithm`, created on first use.
   Result<ReusableHasher*> HasherFor(const std::string& algorithm) {
     for (auto& [name, h] : hashers) {
-      if (name == algorithm) return &h;
+      if (name == algorithm) {
+        return &h;
+      }
     }
     VAULT_ASSIGN_OR_RETURN(ReusableHasher h, ReusableHasher::Create(algorithm));
     hashers.emplace_back(algorithm, std::move(h));
@@ -73,8 +75,8 @@ struct HashPool::Job {
   const tiers::Tier* tier = nullptr;
   const std::vector<HashRequest>* reqs = nullptr;
   RateLimiter* limiter = nullptr;
-  std::vector<uint32_t> order;
-  std::vector<uint32_t> batch_begin;  // size = batches + 1
+  std::vector<size_t> order;
+  std::vector<size_t> batch_begin;  // size = batches + 1
   std::vector<HashOutcome> outcomes;
 
   std::atomic<size_t> next_batch{0};
@@ -89,32 +91,38 @@ namespace {
 
 // Splits the requests into batches: files of kLargeFile or more alone, largest first (they
 // take longest), then the small files in request order, grouped.
-void PlanBatches(const std::vector<HashRequest>& reqs, int threads, std::vector<uint32_t>* order,
-                 std::vector<uint32_t>* batch_begin) {
+void PlanBatches(const std::vector<HashRequest>& reqs, int threads, std::vector<size_t>* order,
+                 std::vector<size_t>* batch_begin) {
   order->clear();
   batch_begin->clear();
   order->reserve(reqs.size());
   uint64_t small_bytes = 0;
-  for (uint32_t i = 0; i < reqs.size(); ++i) {
+  for (size_t i = 0; i < reqs.size(); ++i) {
     if (reqs[i].expected_size >= kLargeFile) {
       order->push_back(i);
     } else {
       small_bytes += reqs[i].expected_size;
     }
   }
-  std::stable_sort(order->begin(), order->end(), [&](uint32_t a, uint32_t b) {
+  std::stable_sort(order->begin(), order->end(), [&](size_t a, size_t b) {
     return reqs[a].expected_size > reqs[b].expected_size;
   });
-  for (uint32_t k = 0; k < order->size(); ++k) batch_begin->push_back(k);
+  for (size_t k = 0; k < order->size(); ++k) {
+    batch_begin->push_back(k);
+  }
 
   // About four batches per thread, within [kMinBatchBytes, kMaxBatchBytes].
-  const uint64_t target = std::clamp<uint64_t>(
-      small_bytes / (static_cast<uint64_t>(threads) * 4), kMinBatchBytes, kMaxBatchBytes);
+  const uint64_t target = std::clamp<uint64_t>(small_bytes / (static_cast<uint64_t>(threads) * 4),
+                                               kMinBatchBytes, kMaxBatchBytes);
   size_t files = 0;
   uint64_t bytes = 0;
-  for (uint32_t i = 0; i < reqs.size(); ++i) {
-    if (reqs[i].expected_size >= kLargeFile) continue;
-    if (files == 0) batch_begin->push_back(static_cast<uint32_t>(order->size()));
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    if (reqs[i].expected_size >= kLargeFile) {
+      continue;
+    }
+    if (files == 0) {
+      batch_begin->push_back(order->size());
+    }
     order->push_back(i);
     ++files;
     bytes += reqs[i].expected_size;
@@ -123,7 +131,7 @@ void PlanBatches(const std::vector<HashRequest>& reqs, int threads, std::vector<
       bytes = 0;
     }
   }
-  batch_begin->push_back(static_cast<uint32_t>(order->size()));
+  batch_begin->push_back(order->size());
 }
 
 // Opens a stored file for hashing. O_NOFOLLOW: a symlink where a stored file should be is an
@@ -132,8 +140,12 @@ int OpenForHashing(const char* path, bool* try_noatime) {
   constexpr int kFlags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW;
   while (true) {
     int fd = ::open(path, *try_noatime ? kFlags | O_NOATIME : kFlags);
-    if (fd >= 0) return fd;
-    if (errno == EINTR) continue;
+    if (fd >= 0) {
+      return fd;
+    }
+    if (errno == EINTR) {
+      continue;
+    }
     if (errno == EPERM && *try_noatime) {
       *try_noatime = false;
       continue;
@@ -146,7 +158,9 @@ Status LocalError(int err, std::string_view op, const std::string& path) {
   if (err == ENOENT || err == ENOTDIR) {
     return Status::NotFound(std::string(op) + " " + path + ": no such file");
   }
-  if (err == ELOOP) return Status::IoError(std::string(op) + " " + path + ": is a symlink");
+  if (err == ELOOP) {
+    return Status::IoError(std::string(op) + " " + path + ": is a symlink");
+  }
   Status s = Status::FromErrno(err, op, path);
   return Status::IoError(s.message());
 }
@@ -157,9 +171,13 @@ Status HashLocalFile(const std::string& path, uint64_t expected_size, bool drop_
                      RateLimiter* limiter, char* buf, size_t cap, bool* try_noatime,
                      ReusableHasher& h, uint64_t* bytes_read) {
   ScopedFd fd(OpenForHashing(path.c_str(), try_noatime));
-  if (!fd.valid()) return LocalError(errno, "open", path);
+  if (!fd.valid()) {
+    return LocalError(errno, "open", path);
+  }
   // Small files are read in one call: read-ahead advice would be a wasted syscall.
-  if (expected_size > cap) ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  if (expected_size > cap) {
+    ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  }
   uint64_t total = 0;
   uint64_t dropped = 0;  // [0, dropped) already advised DONTNEED
   Status status;
@@ -172,17 +190,25 @@ Status HashLocalFile(const std::string& path, uint64_t expected_size, bool drop_
         break;
       }
       paid = expected_size > total ? std::min<uint64_t>(cap, expected_size - total) : 0;
-      if (paid > 0) limiter->Acquire(paid);
+      if (paid > 0) {
+        limiter->Acquire(paid);
+      }
     }
     ssize_t n = ::read(fd.get(), buf, cap);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        continue;
+      }
       status = LocalError(errno, "read", path);
       break;
     }
-    if (n == 0) break;
+    if (n == 0) {
+      break;
+    }
     const auto got = static_cast<size_t>(n);
-    if (limiter != nullptr && got > paid) limiter->Acquire(got - paid);
+    if (limiter != nullptr && got > paid) {
+      limiter->Acquire(got - paid);
+    }
     h.Update(buf, got);
     total += got;
     if (drop_cache && total - dropped >= kDropEvery) {
@@ -192,7 +218,9 @@ Status HashLocalFile(const std::string& path, uint64_t expected_size, bool drop_
     }
     // A short read of a regular file is its end. When it ends exactly where the catalog said
     // it would, skip the read() that would return 0 (one syscall per small file).
-    if (got < cap && total == expected_size) break;
+    if (got < cap && total == expected_size) {
+      break;
+    }
   }
   if (drop_cache && total > dropped) {
     ::posix_fadvise(fd.get(), static_cast<off_t>(dropped), 0, POSIX_FADV_DONTNEED);
@@ -214,7 +242,9 @@ Status HashViaTier(const tiers::Tier& tier, const HashRequest& req, RateLimiter*
         break;
       }
       paid = req.expected_size > offset ? std::min<uint64_t>(cap, req.expected_size - offset) : 0;
-      if (paid > 0) limiter->Acquire(paid);
+      if (paid > 0) {
+        limiter->Acquire(paid);
+      }
     }
     Result<size_t> r = tier.ReadAt(req.key, offset, buf, cap);
     if (!r.ok()) {
@@ -222,10 +252,14 @@ Status HashViaTier(const tiers::Tier& tier, const HashRequest& req, RateLimiter*
       break;
     }
     const size_t got = *r;
-    if (limiter != nullptr && got > paid) limiter->Acquire(got - paid);
+    if (limiter != nullptr && got > paid) {
+      limiter->Acquire(got - paid);
+    }
     h.Update(buf, got);
     offset += got;
-    if (got < cap) break;  // ReadAt is short only at the end
+    if (got < cap) {
+      break;  // ReadAt is short only at the end
+    }
   }
   *bytes_read = offset;
   return status;
@@ -234,13 +268,14 @@ Status HashViaTier(const tiers::Tier& tier, const HashRequest& req, RateLimiter*
 }  // namespace
 
 HashPool::HashPool(Options options)
-    : options_{options.threads, std::max<size_t>(options.buffer_bytes, kPage),
-               options.drop_cache},
+    : options_{options.threads, std::max<size_t>(options.buffer_bytes, kPage), options.drop_cache},
       threads_(options.threads > 0
                    ? options.threads
                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {
   workers_.reserve(static_cast<size_t>(threads_ - 1));
-  for (int i = 0; i + 1 < threads_; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  for (int i = 0; i + 1 < threads_; ++i) {
+    workers_.emplace_back([this] { WorkerLoop(); });
+  }
 }
 
 HashPool::~HashPool() {
@@ -249,7 +284,9 @@ HashPool::~HashPool() {
     stop_ = true;
   }
   work_cv_.notify_all();
-  for (auto& t : workers_) t.join();
+  for (auto& t : workers_) {
+    t.join();
+  }
 }
 
 void HashPool::WorkerLoop() {
@@ -259,7 +296,9 @@ void HashPool::WorkerLoop() {
     {
       std::unique_lock lock(mu_);
       work_cv_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;  // stopping
+      if (jobs_.empty()) {
+        return;  // stopping
+      }
       job = jobs_[next_job_++ % jobs_.size()];
     }
     // One batch, then back to the round-robin so that concurrent jobs share the workers.
@@ -276,13 +315,17 @@ void HashPool::RemoveJob(const Job* job) {
   std::lock_guard lock(mu_);
   auto it = std::find_if(jobs_.begin(), jobs_.end(),
                          [job](const std::shared_ptr<Job>& j) { return j.get() == job; });
-  if (it != jobs_.end()) jobs_.erase(it);
+  if (it != jobs_.end()) {
+    jobs_.erase(it);
+  }
 }
 
 void HashPool::RunJob(Job& job, ThreadState& ts) {
   while (true) {
     size_t b = job.next_batch.fetch_add(1, std::memory_order_relaxed);
-    if (b >= job.batches()) return;
+    if (b >= job.batches()) {
+      return;
+    }
     RunBatch(job, b, ts);
   }
 }
@@ -291,8 +334,8 @@ void HashPool::RunBatch(Job& job, size_t batch, ThreadState& ts) {
   const tiers::Tier& tier = *job.tier;
   uint64_t bytes = 0;
   uint64_t files = 0;
-  for (uint32_t k = job.batch_begin[batch]; k < job.batch_begin[batch + 1]; ++k) {
-    const uint32_t i = job.order[k];
+  for (size_t k = job.batch_begin[batch]; k < job.batch_begin[batch + 1]; ++k) {
+    const size_t i = job.order[k];
     const HashRequest& req = (*job.reqs)[i];
     HashOutcome& out = job.outcomes[i];
     if (job.limiter != nullptr && job.limiter->cancelled()) {
@@ -328,20 +371,23 @@ void HashPool::RunBatch(Job& job, size_t batch, ThreadState& ts) {
   files_hashed_.fetch_add(files, std::memory_order_relaxed);
 
   std::lock_guard lock(job.done_mu);
-  if (++job.done_batches == job.batches()) job.done_cv.notify_all();
+  if (++job.done_batches == job.batches()) {
+    job.done_cv.notify_all();
+  }
 }
 
 std::vector<HashOutcome> HashPool::HashAll(const tiers::Tier& tier,
                                            const std::vector<HashRequest>& reqs,
                                            RateLimiter* limiter) {
-  VAULT_CHECK(reqs.size() < UINT32_MAX);
   auto job = std::make_shared<Job>();
   job->tier = &tier;
   job->reqs = &reqs;
   job->limiter = limiter;
   job->outcomes.resize(reqs.size());
   PlanBatches(reqs, threads_, &job->order, &job->batch_begin);
-  if (job->batches() == 0) return {};
+  if (job->batches() == 0) {
+    return {};
+  }
 
   const bool share = job->batches() > 1 && !workers_.empty();
   if (share) {
@@ -361,13 +407,17 @@ std::vector<HashOutcome> HashPool::HashAll(const tiers::Tier& tier,
       spare_states_.pop_back();
     }
   }
-  if (!ts) ts = std::make_unique<ThreadState>(options_.buffer_bytes);
+  if (!ts) {
+    ts = std::make_unique<ThreadState>(options_.buffer_bytes);
+  }
   RunJob(*job, *ts);
   {
     std::lock_guard lock(mu_);
     spare_states_.push_back(std::move(ts));
   }
-  if (share) RemoveJob(job.get());
+  if (share) {
+    RemoveJob(job.get());
+  }
 
   std::unique_lock lock(job->done_mu);
   job->done_cv.wait(lock, [&] { return job->done_batches == job->batches(); });

@@ -8,7 +8,10 @@
 //     OpenSSL context, and with Options::drop_cache posix_fadvise(DONTNEED) over what was read
 //     (every 8 MiB for large files, so the vault's pages never pile up in the cache).
 //   - Otherwise: Tier::ReadAt in buffer-sized chunks (MemTier, object stores).
-//   - With a RateLimiter, Acquire(chunk) before every chunk read.
+//   - With a RateLimiter: before every read, Acquire() the bytes that read is expected to
+//     return (from HashRequest::expected_size, at most one buffer); after it, Acquire() any
+//     surplus. So every byte read is paid for, mostly in advance; a file shorter than
+//     expected_size is charged its expected size.
 // Outcomes (HashOutcome): OK with the lower-case hex digest and the bytes read; kNotFound when
 // the key does not exist (ENOENT/ENOTDIR); kInvalidArgument for an unknown algorithm (the file
 // is not opened); kCancelled when the limiter was cancelled before the file was finished;
@@ -59,6 +62,8 @@ class HashPool {
   explicit HashPool(Options options);
   HashPool(const HashPool&) = delete;
   HashPool& operator=(const HashPool&) = delete;
+  HashPool(HashPool&&) = delete;
+  HashPool& operator=(HashPool&&) = delete;
   ~HashPool();  // joins the workers
 
   // Hashes every request of `reqs` on `tier` and returns one outcome per request, in request
@@ -92,10 +97,10 @@ class HashPool {
 
   // Lock order: mu_ is a leaf lock (never held while hashing or while taking a Job's lock).
   std::mutex mu_;
-  std::condition_variable work_cv_;                 // workers wait here for jobs
-  std::deque<std::shared_ptr<Job>> jobs_;           // guarded by mu_: jobs with unclaimed batches
-  size_t next_job_ = 0;                             // guarded by mu_: round-robin over jobs_
-  bool stop_ = false;                               // guarded by mu_
+  std::condition_variable work_cv_;        // workers wait here for jobs
+  std::deque<std::shared_ptr<Job>> jobs_;  // guarded by mu_: jobs with unclaimed batches
+  size_t next_job_ = 0;                    // guarded by mu_: round-robin over jobs_
+  bool stop_ = false;                      // guarded by mu_
   // Buffers and hashers lent to calling threads (one per concurrent caller, kept for reuse).
   std::vector<std::unique_ptr<ThreadState>> spare_states_;  // guarded by mu_
   std::vector<std::thread> workers_;

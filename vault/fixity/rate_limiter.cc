@@ -46,12 +46,16 @@ double RateLimiter::rate() const {
 
 void RateLimiter::Acquire(uint64_t bytes) {
   total_bytes_.fetch_add(bytes, std::memory_order_relaxed);
-  if (cancelled() || unlimited_.load(std::memory_order_acquire)) return;
+  if (bytes == 0 || cancelled() || unlimited_.load(std::memory_order_acquire)) {
+    return;
+  }
 
   std::unique_lock lock(mu_);
   const uint64_t ticket = next_ticket_++;
   while (true) {
-    if (cancelled_.load(std::memory_order_acquire) || rate_ == 0) break;
+    if (cancelled_.load(std::memory_order_acquire) || rate_ == 0) {
+      break;
+    }
     // `<=`: a later ticket may have left early (cancel, or a moment of "unlimited"), moving
     // now_serving_ past this one; this waiter is then at the head too.
     if (ticket <= now_serving_) {

@@ -32,6 +32,8 @@ class RateLimiter {
   explicit RateLimiter(double bytes_per_s = 0);
   RateLimiter(const RateLimiter&) = delete;
   RateLimiter& operator=(const RateLimiter&) = delete;
+  RateLimiter(RateLimiter&&) = delete;
+  RateLimiter& operator=(RateLimiter&&) = delete;
   ~RateLimiter() = default;
 
   // Changes the rate (bytes per second; <= 0 = unlimited) and wakes the waiters.
@@ -60,11 +62,11 @@ class RateLimiter {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  double rate_ = 0;                  // guarded by mu_; 0 = unlimited
-  double tokens_ = 0;                // guarded by mu_; may be negative (debt)
-  Clock::time_point last_refill_;    // guarded by mu_
-  uint64_t next_ticket_ = 0;         // guarded by mu_: FIFO order of waiters
-  uint64_t now_serving_ = 0;         // guarded by mu_
+  double rate_ = 0;                    // guarded by mu_; 0 = unlimited
+  double tokens_ = 0;                  // guarded by mu_; may be negative (debt)
+  Clock::time_point last_refill_;      // guarded by mu_
+  uint64_t next_ticket_ = 0;           // guarded by mu_: FIFO order of waiters
+  uint64_t now_serving_ = 0;           // guarded by mu_
   std::atomic<bool> unlimited_{true};  // mirrors rate_ == 0, for a lock-free fast path
   std::atomic<bool> cancelled_{false};
   std::atomic<uint64_t> total_bytes_{0};
