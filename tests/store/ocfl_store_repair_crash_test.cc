@@ -53,7 +53,8 @@ Stores OpenStores(const fs::path& dir) {
 // Every regular file below `dir` (recursively): its bytes.
 std::vector<std::string> ContentsUnder(const fs::path& dir) {
   std::vector<std::string> out;
-  if (!fs::exists(dir)) return out;
+  if (!fs::exists(dir))
+    return out;
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
     if (e.is_regular_file() && !e.path().filename().string().starts_with(".vault-")) {
       out.push_back(::vault::testing::ReadFile(e.path()));
@@ -68,7 +69,8 @@ void Overwrite(const fs::path& tier_root, const fs::path& p, const std::string& 
     fs::permissions(cur, fs::perms::owner_write, fs::perm_options::add);
     cur /= part;
   }
-  if (fs::exists(p)) fs::permissions(p, fs::perms::owner_write, fs::perm_options::add);
+  if (fs::exists(p))
+    fs::permissions(p, fs::perms::owner_write, fs::perm_options::add);
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out << content;
 }
@@ -77,13 +79,14 @@ void Overwrite(const fs::path& tier_root, const fs::path& p, const std::string& 
 // "offsite" from "primary" with what VerifyObject reports.
 TEST(OcflStoreRepairCrashTest, DISABLED_ChildRepairs) {
   const char* dir = std::getenv("VAULT_STORE_CRASH_DIR");
-  if (dir == nullptr) GTEST_SKIP() << "child half of CrashAtEveryPointLosesNothing";
+  if (dir == nullptr)
+    GTEST_SKIP() << "child half of CrashAtEveryPointLosesNothing";
   Stores s = OpenStores(dir);
   auto findings = s.b->VerifyObject(kId, VerifyOptions{});
   ASSERT_OK(findings);
   ASSERT_FALSE(findings->empty());
-  ASSERT_OK(s.b->RepairFrom(*s.a, kId, *findings, fs::path(dir) / "attic",
-                            fs::path(dir) / "staging"));
+  ASSERT_OK(
+      s.b->RepairFrom(*s.a, kId, *findings, fs::path(dir) / "attic", fs::path(dir) / "staging"));
 }
 
 TEST(OcflStoreRepairCrashTest, CrashAtEveryPointLosesNothing) {
@@ -103,8 +106,8 @@ TEST(OcflStoreRepairCrashTest, CrashAtEveryPointLosesNothing) {
       for (const std::string name : {"a.txt", "b/c.txt", "d.txt"}) {
         fs::path staged = dir / ("in-" + std::to_string(req.files.size()));
         ::vault::testing::WriteFile(staged, "content of " + name);
-        req.files.push_back(NewFile{name, staged, ("content of " + name).size(),
-                                    Sha256Hex("content of " + name)});
+        req.files.push_back(
+            NewFile{name, staged, ("content of " + name).size(), Sha256Hex("content of " + name)});
       }
       ASSERT_OK(s.a->CreateObject(req));
       ASSERT_OK(s.b->CopyObjectFrom(*s.a, kId, dir / "staging"));
@@ -162,7 +165,8 @@ TEST(OcflStoreRepairCrashTest, CrashAtEveryPointLosesNothing) {
     EXPECT_TRUE(valid->valid);
     // Nothing lost: every damaged byte string is in an attic.
     std::vector<std::string> attic = ContentsUnder(dir / "attic");
-    for (std::string& c : ContentsUnder(dir / "attic2")) attic.push_back(std::move(c));
+    for (std::string& c : ContentsUnder(dir / "attic2"))
+      attic.push_back(std::move(c));
     for (const std::string& d : damaged_bytes) {
       EXPECT_NE(std::find(attic.begin(), attic.end(), d), attic.end())
           << "damaged bytes lost: " << d.substr(0, 40);

@@ -36,7 +36,8 @@ std::string Nfc(std::string_view s) { return *ToNfc(s); }
 // (kind, path) pairs, sorted, for exact comparisons of findings.
 std::vector<std::pair<FindingKind, std::string>> Kinds(const std::vector<Finding>& fs) {
   std::vector<std::pair<FindingKind, std::string>> out;
-  for (const auto& f : fs) out.emplace_back(f.kind, f.path);
+  for (const auto& f : fs)
+    out.emplace_back(f.kind, f.path);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -49,9 +50,11 @@ std::vector<std::string> Sorted(std::vector<std::string> v) {
 // Every regular file (and symlink) below `dir`, relative, sorted; empty if `dir` is missing.
 std::vector<std::string> FilesUnder(const fs::path& dir) {
   std::vector<std::string> out;
-  if (!fs::exists(dir)) return out;
+  if (!fs::exists(dir))
+    return out;
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (!e.is_directory() || e.is_symlink()) out.push_back(e.path().lexically_relative(dir).string());
+    if (!e.is_directory() || e.is_symlink())
+      out.push_back(e.path().lexically_relative(dir).string());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -64,17 +67,18 @@ void MakeWritable(const fs::path& root, const fs::path& p) {
     fs::permissions(cur, fs::perms::owner_write, fs::perm_options::add);
     cur /= part;
   }
-  if (fs::exists(cur)) fs::permissions(cur, fs::perms::owner_write, fs::perm_options::add);
+  if (fs::exists(cur))
+    fs::permissions(cur, fs::perms::owner_write, fs::perm_options::add);
 }
 
 ino_t Inode(const fs::path& p) {
-  struct stat st{};
+  struct stat st {};
   EXPECT_EQ(::lstat(p.c_str(), &st), 0) << p;
   return st.st_ino;
 }
 
 unsigned Mode(const fs::path& p) {
-  struct stat st{};
+  struct stat st {};
   EXPECT_EQ(::lstat(p.c_str(), &st), 0) << p;
   return st.st_mode & 0777;
 }
@@ -116,13 +120,15 @@ class ReplicationTest : public ::testing::Test {
   // Five content files; kBig spans several 1 MiB copy buffers.
   void CreateOnA() {
     ASSERT_OK(a_->CreateObject(Request(
-        kId, {Stage("METS.xml", "<mets/>"), Stage(Nfc("Tài liệu/Quyết định số 12.txt"), "Quyết định"),
-              Stage(Nfc("Hồ sơ/Biên bản họp.bin"), BigContent()),
-              Stage("metadata/premis.xml", "<premis/>"), Stage("empty.txt", "")})));
+        kId,
+        {Stage("METS.xml", "<mets/>"), Stage(Nfc("Tài liệu/Quyết định số 12.txt"), "Quyết định"),
+         Stage(Nfc("Hồ sơ/Biên bản họp.bin"), BigContent()),
+         Stage("metadata/premis.xml", "<premis/>"), Stage("empty.txt", "")})));
   }
   static std::string BigContent() {
     std::string s(2500000, 'b');
-    for (size_t i = 0; i < s.size(); i += 4096) s[i] = static_cast<char>('a' + (i / 4096) % 26);
+    for (size_t i = 0; i < s.size(); i += 4096)
+      s[i] = static_cast<char>('a' + (i / 4096) % 26);
     return s;
   }
   const std::string kBig = Nfc("v1/content/Hồ sơ/Biên bản họp.bin");
@@ -156,7 +162,8 @@ class ReplicationTest : public ::testing::Test {
   // Inodes of every file of the copy on B, to show that repairs leave good files alone.
   std::map<std::string, ino_t> InodesB() {
     std::map<std::string, ino_t> out;
-    for (const std::string& rel : FilesUnder(ObjB())) out[rel] = Inode(ObjB() / rel);
+    for (const std::string& rel : FilesUnder(ObjB()))
+      out[rel] = Inode(ObjB() / rel);
     return out;
   }
 
@@ -169,8 +176,9 @@ class ReplicationTest : public ::testing::Test {
     EXPECT_TRUE(Verify(*b_).empty());
     auto report = ocfl::ValidateObject(ObjB());
     ASSERT_OK(report);
-    EXPECT_TRUE(report->valid) << (report->errors.empty() ? "" : report->errors[0].code + " " +
-                                                                     report->errors[0].path);
+    EXPECT_TRUE(report->valid) << (report->errors.empty()
+                                       ? ""
+                                       : report->errors[0].code + " " + report->errors[0].path);
     EXPECT_EQ(FilesUnder(ObjB()), FilesUnder(ObjA()));
     for (const std::string& rel : FilesUnder(ObjA())) {
       EXPECT_EQ(ReadFile(ObjB() / rel), ReadFile(ObjA() / rel)) << rel;
@@ -317,8 +325,10 @@ class RepairTest : public ReplicationTest {
       EXPECT_EQ(ReadFile(Attic() / rel), bytes) << "the attic holds the damaged bytes of " << rel;
     }
     for (const auto& [rel, ino] : before) {
-      if (std::find(moved.begin(), moved.end(), rel) != moved.end()) continue;
-      if (std::find(restored.begin(), restored.end(), rel) != restored.end()) continue;
+      if (std::find(moved.begin(), moved.end(), rel) != moved.end())
+        continue;
+      if (std::find(restored.begin(), restored.end(), rel) != restored.end())
+        continue;
       EXPECT_EQ(Inode(ObjB() / rel), ino) << rel << " was good and must be untouched";
     }
     // Repaired: a second verify-and-repair round finds nothing to do.
@@ -368,9 +378,9 @@ TEST_F(RepairTest, DamagedRootInventory) {
   text.replace(at, std::string("Nộp lưu hồ sơ").size(), "Edited message");
   Overwrite(dir_ / "offsite", WritableB("inventory.json"), text);
   // The sidecar and v1 inventory are right and stay as they are.
-  RepairAndCheck({{Kind::kInventoryMismatch, "inventory.json"},
-                  {Kind::kInventoryMismatch, "inventory.json"}},
-                 {"inventory.json"}, {"inventory.json"}, {{"inventory.json", text}});
+  RepairAndCheck(
+      {{Kind::kInventoryMismatch, "inventory.json"}, {Kind::kInventoryMismatch, "inventory.json"}},
+      {"inventory.json"}, {"inventory.json"}, {{"inventory.json", text}});
 }
 
 TEST_F(RepairTest, DeletedRootInventoryAndSidecar) {
@@ -517,7 +527,8 @@ TEST_F(RepairTest, RejectsFindingsAboutOtherCopies) {
 
 // The attic on another file system: the damaged file is copied (fsynced) and only then removed.
 TEST_F(RepairTest, AtticOnAnotherFileSystem) {
-  struct stat shm{}, tmp{};
+  struct stat shm {
+  }, tmp{};
   if (::stat("/dev/shm", &shm) != 0 || ::stat(dir_.path().c_str(), &tmp) != 0 ||
       shm.st_dev == tmp.st_dev || ::access("/dev/shm", W_OK) != 0) {
     GTEST_SKIP() << "no writable /dev/shm on another file system";
@@ -530,9 +541,9 @@ TEST_F(RepairTest, AtticOnAnotherFileSystem) {
   WritableB("v1");
   fs::create_symlink("/etc/hostname", ObjB() / "v1/link");
   auto findings = Verify(*b_);
-  EXPECT_EQ(Kinds(findings), (std::vector<std::pair<FindingKind, std::string>>{
-                                 {Kind::kDigestMismatch, kBig},
-                                 {Kind::kUnexpectedFile, "v1/link"}}));
+  EXPECT_EQ(Kinds(findings),
+            (std::vector<std::pair<FindingKind, std::string>>{{Kind::kDigestMismatch, kBig},
+                                                              {Kind::kUnexpectedFile, "v1/link"}}));
   auto report = b_->RepairFrom(*a_, kId, findings, attic, Staging());
   ASSERT_OK(report);
   EXPECT_EQ(ReadFile(attic / kBig), damaged);
@@ -574,7 +585,8 @@ TEST_F(ReplicationTest, FullModeStatsCountContentAndInventoryBytes) {
   ASSERT_OK(a_->VerifyObject(kId, VerifyOptions{}, &stats));
   uint64_t content = 0;
   for (const auto& e : fs::recursive_directory_iterator(ObjA() / "v1/content")) {
-    if (e.is_regular_file()) content += e.file_size();
+    if (e.is_regular_file())
+      content += e.file_size();
   }
   EXPECT_EQ(stats.files_checked, 7u);
   EXPECT_EQ(stats.bytes_hashed, content + fs::file_size(ObjA() / "inventory.json") +
@@ -622,7 +634,8 @@ TEST_F(ReplicationTest, HasherIsCalledOncePerObjectWithEveryContentFile) {
   }
   std::vector<std::string> want;
   for (const auto& e : fs::recursive_directory_iterator(ObjA() / "v1/content")) {
-    if (e.is_regular_file()) want.push_back(obj + "/" + fs::relative(e.path(), ObjA()).string());
+    if (e.is_regular_file())
+      want.push_back(obj + "/" + fs::relative(e.path(), ObjA()).string());
   }
   EXPECT_EQ(Sorted(keys), Sorted(want));
   EXPECT_EQ(stats.bytes_hashed, BigContent().size() + 7 + std::string("Quyết định").size() + 9 +

@@ -159,6 +159,8 @@ class ScopeExit {
   explicit ScopeExit(F f) : f_(std::move(f)) {}
   ScopeExit(const ScopeExit&) = delete;
   ScopeExit& operator=(const ScopeExit&) = delete;
+  ScopeExit(ScopeExit&&) = delete;
+  ScopeExit& operator=(ScopeExit&&) = delete;
   ~ScopeExit() { f_(); }
 
  private:
@@ -345,7 +347,8 @@ Result<TrustedRoot> ReadTrustedRoot(const tiers::Tier& tier, const std::string& 
   auto inv = ocfl::ParseInventory(root.bytes);
   if (!inv.ok()) return Status::Corruption(inv.status().message());
   root.inv = *std::move(inv);
-  auto sidecar = tier.ReadAll(obj + "/" + ocfl::SidecarName(root.inv.digest_algorithm), kMaxSmallFile);
+  auto sidecar =
+      tier.ReadAll(obj + "/" + ocfl::SidecarName(root.inv.digest_algorithm), kMaxSmallFile);
   if (!sidecar.ok()) {
     if (sidecar.status().code() == Code::kNotFound) {
       return Status::Corruption("inventory sidecar missing");
@@ -453,7 +456,8 @@ Status CheckDeclaration(const tiers::Tier& tier, const std::string& obj) {
   const std::string key = obj + "/" + std::string(ocfl::kObjectNamaste);
   auto text = tier.ReadAll(key, kMaxSmallFile);
   if (!text.ok()) {
-    if (text.status().code() == Code::kNotFound || text.status().code() == Code::kResourceExhausted) {
+    if (text.status().code() == Code::kNotFound ||
+        text.status().code() == Code::kResourceExhausted) {
       return Status::Corruption("tier " + tier.name() + ": " + key + ": " +
                                 std::string(text.status().message()));
     }
@@ -488,7 +492,9 @@ Result<fs::path> MoveAside(tiers::Tier& tier, const std::string& key, const fs::
       int err = RenameNoReplace(*local, dest);
       if (err == EEXIST) continue;
       if (err == EXDEV) break;
-      if (err != 0) return Status::FromErrno(err, "rename " + local->string() + " ->", dest.string());
+      if (err != 0) {
+        return Status::FromErrno(err, "rename " + local->string() + " ->", dest.string());
+      }
       VAULT_RETURN_IF_ERROR(FsyncDir(dest.parent_path()));
       VAULT_RETURN_IF_ERROR(FsyncDir(local->parent_path()));
       return dest;

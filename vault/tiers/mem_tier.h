@@ -5,7 +5,8 @@
 //
 // It follows the local tier's rules: write once, keys checked with CheckSafeRelativePath, a key
 // cannot also be a prefix of other keys, Seal(prefix) makes later Puts under that prefix fail
-// with kPermissionDenied (Remove still works) until Unseal(prefix). Sync() does nothing: nothing here is durable.
+// with kPermissionDenied (Remove still works) until Unseal(prefix). Sync() does nothing: nothing
+// here is durable.
 // Threading: thread-safe (one mutex).
 #pragma once
 
