@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -288,6 +290,80 @@ TEST_F(ReplicationTest, CopyRefusesIncompleteDirectoryInTheWay) {
   ASSERT_OK(tier_b_->PutBytes(OcflStore::ObjectPath(kId) + "/v1/content/METS.xml", "<mets/>"));
   EXPECT_EQ(b_->CopyObjectFrom(*a_, kId, Staging()).code(), Code::kFailedPrecondition);
   EXPECT_EQ(FilesUnder(ObjB()), std::vector<std::string>{"v1/content/METS.xml"});
+}
+
+// A local tier that damages the bytes of one key as it stores them (a bad disk, a bad cable):
+// the copy's read-back must catch it.
+class DamagingTier final : public tiers::Tier {
+ public:
+  DamagingTier(std::unique_ptr<tiers::Tier> inner, std::string damaged_suffix)
+      : inner_(std::move(inner)), suffix_(std::move(damaged_suffix)) {}
+  const std::string& name() const override { return inner_->name(); }
+  Status PutFile(std::string_view key, const fs::path& src, bool move) override {
+    if (!key.ends_with(suffix_)) return inner_->PutFile(key, src, move);
+    std::string bytes = ReadFile(src);
+    bytes[bytes.size() / 2] ^= 1;
+    VAULT_RETURN_IF_ERROR(inner_->PutBytes(key, bytes));
+    if (move) fs::remove(src);
+    return Status::Ok();
+  }
+  Status PutBytes(std::string_view key, std::string_view data) override {
+    return inner_->PutBytes(key, data);
+  }
+  Status Sync() override { return inner_->Sync(); }
+  Result<size_t> ReadAt(std::string_view key, uint64_t offset, void* buf,
+                        size_t n) const override {
+    return inner_->ReadAt(key, offset, buf, n);
+  }
+  Result<std::string> ReadAll(std::string_view key, uint64_t max_bytes) const override {
+    return inner_->ReadAll(key, max_bytes);
+  }
+  Result<tiers::ObjectInfo> Stat(std::string_view key) const override {
+    return inner_->Stat(key);
+  }
+  Status List(std::string_view prefix,
+              const std::function<bool(std::string_view, const tiers::ObjectInfo&)>& fn)
+      const override {
+    return inner_->List(prefix, fn);
+  }
+  Status ListDir(std::string_view dir,
+                 const std::function<bool(std::string_view, bool)>& fn) const override {
+    return inner_->ListDir(dir, fn);
+  }
+  Status Remove(std::string_view key) override { return inner_->Remove(key); }
+  Status PruneEmpty(std::string_view prefix) override { return inner_->PruneEmpty(prefix); }
+  Status Seal(std::string_view prefix) override { return inner_->Seal(prefix); }
+  Status Unseal(std::string_view prefix) override { return inner_->Unseal(prefix); }
+  bool IsTemporaryKey(std::string_view key) const override { return inner_->IsTemporaryKey(key); }
+  std::optional<fs::path> LocalPath(std::string_view key) const override {
+    return inner_->LocalPath(key);
+  }
+
+ private:
+  std::unique_ptr<tiers::Tier> inner_;
+  std::string suffix_;
+};
+
+TEST_F(ReplicationTest, CopyThatFailsReadBackIsCorruptionAndStays) {
+  CreateOnA();
+  auto inner = tiers::OpenLocalTier("flaky", dir_ / "flaky");
+  ASSERT_OK(inner);
+  DamagingTier flaky(*std::move(inner), "METS.xml");
+  auto opened = OcflStore::Open(flaky);
+  ASSERT_OK(opened);
+  OcflStore& f = **opened;
+  Status s = f.CopyObjectFrom(*a_, kId, Staging());
+  EXPECT_EQ(s.code(), Code::kCorruption) << s.ToString();
+  EXPECT_EQ(s.message(), "copy of " + std::string(kId) +
+                             " on flaky failed verification after writing: digest_mismatch " +
+                             kMets + " (expected " + Sha256Hex("<mets/>") + ", actual " +
+                             Sha256Hex("<meus/>") + ")");
+  // The copy is complete and stays (nothing deletes an object): the caller repairs it.
+  EXPECT_TRUE(*f.Exists(kId));
+  auto findings = f.VerifyObject(kId, VerifyOptions{});
+  ASSERT_OK(findings);
+  EXPECT_EQ(Kinds(*findings),
+            (std::vector<std::pair<FindingKind, std::string>>{{Kind::kDigestMismatch, kMets}}));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1284,8 +1284,14 @@ Status OcflStore::CheckSameState(const OcflStore& source, const std::string& obj
     return differ("root inventories differ (head " + mine->inv.head + " here, " +
                   source_root.head + " there)");
   }
-  if (mine.status().code() != Code::kNotFound && mine.status().code() != Code::kCorruption) {
-    return mine.status();
+  switch (mine.status().code()) {
+    case Code::kNotFound:            // gone
+    case Code::kCorruption:          // sidecar, JSON or id wrong
+    case Code::kResourceExhausted:   // grown beyond any inventory
+    case Code::kFailedPrecondition:  // not a regular file
+      break;
+    default:
+      return mine.status();  // the tier could not be read: nothing is known
   }
   // This root inventory is damaged or gone: compare the version inventories that are intact
   // here (agree with their sidecar, name this id) with the source's.

@@ -256,11 +256,13 @@ class OcflStore {
   //     reports the root one missing, and RepairFrom restores it. Such a directory looks like
   //     an incomplete object to ListIncomplete(): recovery must not remove directories of
   //     objects the catalog knows (it must repair them);
-  //   - a crash leaves the object unsealed (directories 0755, put-back files 0644) until the
-  //     next repair seals it; sealing is defence in depth only.
-  // Threading: serialised with CreateObject/CopyObjectFrom/RepairFrom of the same id here
-  // (the second gets kFailedPrecondition while one runs). The caller must not verify or
-  // repair the same object on `source` concurrently.
+  //   - a crash leaves the object unsealed (directories 0755, put-back files 0644) until a
+  //     later RepairFrom seals it; after a crash behind the last Sync the copy verifies clean
+  //     but stays unsealed, as after a crash of CreateObject behind its commit. Sealing is
+  //     defence in depth only; the digests are what detect change.
+  // Threading: refused with kFailedPrecondition while a CreateObject, CopyObjectFrom or
+  // RepairFrom of the same id runs on this store. The caller must not repair the same object
+  // on `source` at the same time (it is read as the trusted copy).
   Result<RepairReport> RepairFrom(const OcflStore& source, std::string_view id,
                                   const std::vector<Finding>& findings,
                                   const std::filesystem::path& attic_dir,
