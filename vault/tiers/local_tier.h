@@ -21,8 +21,9 @@
 // Caveats (operational rules):
 //   - Seal() uses permission bits. A process running as root (or with CAP_DAC_OVERRIDE) ignores
 //     them: run vaultd as its own unprivileged user, or sealing protects nothing.
-//   - Seal() does not fsync: after a power loss a file may come back writable. Sealing is
-//     defence in depth; the digests in the inventory are what detect change.
+//   - Seal() and Unseal() do not fsync: after a power loss a file may come back writable (or a
+//     directory sealed). Sealing is defence in depth; the digests in the inventory are what
+//     detect change.
 //   - Staging should be on the tier's file system; otherwise PutFile(move=true) copies.
 //   - The file system should support renameat2(RENAME_NOREPLACE) (ext4, xfs, btrfs, tmpfs do);
 //     elsewhere link()+unlink() is used, which needs hard-link support.
