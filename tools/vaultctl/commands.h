@@ -23,7 +23,8 @@ struct Context {
 
 void AddBagCommands(CLI::App& app, Context& ctx);      // bag validate         (bag_cmd.cc)
 void AddOcflCommands(CLI::App& app, Context& ctx);     // ocfl validate        (ocfl_cmd.cc)
-void AddDaemonCommands(CLI::App& app, Context& ctx);   // init status ingest objects verify
+void AddDaemonCommands(CLI::App& app, Context& ctx);   // init status ingest objects
+void AddVerifyCommands(CLI::App& app, Context& ctx);   // verify               (verify_cmd.cc)
 void AddCatalogCommands(CLI::App& app, Context& ctx);  // catalog rebuild      (catalog_cmd.cc)
 
 }  // namespace vault::ctl

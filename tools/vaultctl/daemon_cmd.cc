@@ -1,4 +1,4 @@
-// vaultctl init | status | ingest | objects list/show | verify
+// vaultctl init | status | ingest | objects list/show
 #include <unistd.h>
 
 #include <httplib.h>
@@ -11,6 +11,7 @@
 
 #include "tools/vaultctl/client.h"
 #include "tools/vaultctl/commands.h"
+#include "tools/vaultctl/json_util.h"
 #include "vault/daemon/vault.h"
 
 namespace vault::ctl {
@@ -19,36 +20,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-void Print(const json& j) { std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << "\n"; }
-
-// Field access that never throws on an unexpected reply shape.
-const json& Field(const json& j, const char* key) {
-  static const json kNull;
-  return j.is_object() && j.contains(key) ? j[key] : kNull;
-}
-std::string Str(const json& j, const char* key) {
-  const json& v = Field(j, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
-const json& Arr(const json& j, const char* key) {
-  static const json kEmpty = json::array();
-  const json& v = Field(j, key);
-  return v.is_array() ? v : kEmpty;
-}
-
-std::string Human(uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), u ? "%.1f %s" : "%.0f %s", v, units[u]);
-  return buf;
-}
 
 int CmdInit(const std::string& dir) {
   if (Status s = daemon::InitHome(dir); !s.ok()) {
@@ -81,6 +52,19 @@ int CmdStatus(Context& ctx, bool as_json) {
     std::cout << "Tầng / tier:     " << t.value("name", "") << " (" << t.value("kind", "")
               << ", medium " << t.value("medium", "") << ") " << t.value("path", "") << "\n";
   }
+  static const json kEmptyObject = json::object();
+  const json& in = Field(b, "integrity").is_object() ? Field(b, "integrity") : kEmptyObject;
+  for (const auto& t : Arr(in, "tiers")) {
+    char cov[32];
+    std::snprintf(cov, sizeof(cov), "%.1f%%", 100.0 * t.value("coverage_ratio", 1.0));
+    std::cout << "Kiểm tra / fixity " << t.value("tier", "") << ": " << t.value("copies", 0)
+              << " copies, coverage " << cov << " within " << t.value("period_days", 0)
+              << " days, oldest " << static_cast<int64_t>(t.value("oldest_verification_age_s", 0.0) / 86400)
+              << " days, rate " << Human(static_cast<uint64_t>(t.value("rate_bytes_per_s", 0.0)))
+              << "/s" << (t.value("at_risk", false) ? " — AT RISK" : "") << "\n";
+  }
+  std::cout << "Bản sao / copies: " << in.value("below_policy", int64_t{0}) << " objects below policy, "
+            << in.value("damaged_objects", 0) << " damaged (no good copy)\n";
   return kExitOk;
 }
 
@@ -193,48 +177,6 @@ int CmdObjectsShow(Context& ctx, const std::string& id, bool as_json) {
   return kExitOk;
 }
 
-int CmdVerify(Context& ctx, const std::vector<std::string>& ids, bool all, bool as_json) {
-  auto c = ApiClient::FromContext(ctx);
-  if (!c) return kExitUnavailable;
-  std::vector<std::string> targets = ids;
-  if (all) {
-    std::string after;
-    while (true) {
-      auto r = c->Get("/api/v1/objects?limit=1000&after=" + httplib::detail::encode_query_param(after));
-      if (r.http_status != 200) return ReportApiFailure(r, "objects list");
-      for (auto& o : Arr(r.body, "objects")) {
-        if (!Str(o, "id").empty()) targets.push_back(Str(o, "id"));
-      }
-      after = Str(r.body, "next");
-      if (after.empty()) break;
-    }
-  }
-  json results = json::array();
-  bool ok = true;
-  for (const auto& id : targets) {
-    auto r = c->Post("/api/v1/objects/" + httplib::detail::encode_query_param(id) + "/verify", json::object());
-    if (r.http_status == 404) {
-      results.push_back({{"object_id", id}, {"ok", false}, {"error", "no such object"}});
-      ok = false;
-      continue;
-    }
-    if (r.http_status != 200) return ReportApiFailure(r, "verify " + id);
-    if (!r.body.value("ok", false)) ok = false;
-    results.push_back(r.body);
-    if (!as_json) {
-      std::cout << (r.body.value("ok", false) ? "OK      " : "DAMAGED ") << id << "\n";
-      for (const auto& cp : Arr(r.body, "copies")) {
-        for (const auto& f : Arr(cp, "findings")) {
-          std::cout << "  " << cp.value("tier", "") << ": " << f.value("kind", "") << " "
-                    << f.value("path", "") << "\n";
-        }
-      }
-    }
-  }
-  if (as_json) Print({{"ok", ok}, {"objects", results}});
-  return ok ? kExitOk : kExitNegative;
-}
-
 }  // namespace
 
 void AddDaemonCommands(CLI::App& app, Context& ctx) {
@@ -268,21 +210,6 @@ void AddDaemonCommands(CLI::App& app, Context& ctx) {
   show->add_flag("--json", show_json, "print JSON");
   show->callback([&ctx] { ctx.exit_code = CmdObjectsShow(ctx, show_id, show_json); });
 
-  static std::vector<std::string> verify_ids;
-  static bool verify_all = false, verify_wait = false, verify_json = false;
-  auto* verify = app.add_subcommand("verify", "verify every copy of objects now");
-  verify->add_option("ID", verify_ids, "object ids");
-  verify->add_flag("--all", verify_all, "every object");
-  verify->add_flag("--wait", verify_wait, "wait for the result (verification is synchronous)");
-  verify->add_flag("--json", verify_json, "print JSON");
-  verify->callback([&ctx] {
-    if (verify_ids.empty() && !verify_all) {
-      std::cerr << "vaultctl: verify needs object ids or --all\n";
-      ctx.exit_code = kExitUsage;
-      return;
-    }
-    ctx.exit_code = CmdVerify(ctx, verify_ids, verify_all, verify_json);
-  });
 }
 
 }  // namespace vault::ctl

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   vault::ctl::AddBagCommands(app, ctx);
   vault::ctl::AddOcflCommands(app, ctx);
   vault::ctl::AddDaemonCommands(app, ctx);
+  vault::ctl::AddVerifyCommands(app, ctx);
   vault::ctl::AddCatalogCommands(app, ctx);
   try {
     app.parse(argc, argv);

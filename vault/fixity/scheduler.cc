@@ -129,7 +129,9 @@ Fixity::Fixity(Env env) : env_(std::move(env)) {
   concurrency_ = env_.object_concurrency > 0 ? env_.object_concurrency : std::max(2, 2 * threads);
   for (const auto& t : env_.tiers) {
     auto st = std::make_unique<TierState>();
-    if (t.policy.max_read_bytes_s > 0) st->cap = std::make_unique<RateLimiter>(t.policy.max_read_bytes_s);
+    if (t.policy.max_read_bytes_s > 0 && env_.realtime_limits) {
+      st->cap = std::make_unique<RateLimiter>(t.policy.max_read_bytes_s);
+    }
     states_.emplace(t.name, std::move(st));
   }
 }
@@ -240,11 +242,16 @@ Result<CopyResult> Fixity::CheckCopyLocked(const TierSetup& t, const std::string
 Status Fixity::Repair(const TierSetup& t, const std::string& object_id,
                       std::vector<Finding> findings, CopyResult& r, int depth) {
   VAULT_ASSIGN_OR_RETURN(auto copies, env_.catalog->ListCopies(object_id));
-  std::vector<const TierSetup*> sources;
-  for (const auto& cand : env_.tiers) {
-    if (cand.name == t.name) continue;
-    for (const auto& c : copies) {
-      if (c.tier == cand.name && c.state == "ok") sources.push_back(&cand);
+  // Sources: copies in state ok first, then damaged ones — a damaged copy may still hold good
+  // bytes of exactly the files this one lost, and RepairFrom checks every byte it takes
+  // against the expected digest, so a bad source can never make things worse.
+  std::vector<std::pair<const TierSetup*, bool /*ok*/>> sources;
+  for (const char* want : {"ok", "damaged"}) {
+    for (const auto& cand : env_.tiers) {
+      if (cand.name == t.name) continue;
+      for (const auto& c : copies) {
+        if (c.tier == cand.name && c.state == want) sources.emplace_back(&cand, c.state == "ok");
+      }
     }
   }
   if (sources.empty()) {
@@ -255,7 +262,7 @@ Status Fixity::Repair(const TierSetup& t, const std::string& object_id,
     return Status::Ok();
   }
   const int64_t now = NowMs(*env_.clock);
-  for (const TierSetup* src : sources) {
+  for (const auto& [src, src_ok] : sources) {
     std::filesystem::path attic =
         env_.attic / t.name / (UtcStamp(now) + "-" + Sha256Hex(object_id).substr(0, 16));
     for (int n = 2; std::filesystem::exists(attic); ++n) {
@@ -267,7 +274,7 @@ Status Fixity::Repair(const TierSetup& t, const std::string& object_id,
       r.repair_error = rep.status().ToString();
       LogWarning(kComponent, "repair of " + object_id + " on " + t.name + " from " + src->name +
                                  " failed: " + rep.status().ToString());
-      if (rep.status().code() == Code::kCorruption && depth == 0) {
+      if (rep.status().code() == Code::kCorruption && depth == 0 && src_ok) {
         // The source is bad too: check it now, so that its state is recorded (and it gets
         // repaired from a third copy if there is one).
         catalog::WriteBatch routine;
@@ -402,7 +409,8 @@ Result<policies::RateEstimator::Plan> Fixity::PlanRate(const std::string& tier) 
   for (;;) {
     VAULT_ASSIGN_OR_RETURN(auto page, env_.catalog->ListVerifyQueue(tier, INT64_MAX, 4096,
                                                                     after ? &*after : nullptr));
-    for (const auto& q : page) est.Add(q.last_verified_ms, q.bytes);
+    // A copy costs at least its metadata reads: an empty object still needs checking.
+    for (const auto& q : page) est.Add(q.last_verified_ms, std::max(q.bytes, kMinChargeBytes));
     if (page.size() < 4096) break;
     after = page.back();
   }
@@ -463,8 +471,13 @@ Result<Fixity::SliceReport> Fixity::RunSlice(const std::string& tier, double sec
                            env_.catalog->ListVerifyQueue(tier, cycle_start,
                                                          static_cast<size_t>(concurrency_),
                                                          after ? &*after : nullptr));
+    if (queue.empty() && after) {
+      // Every copy after the last one checked is done. Copies before it that are still in
+      // the cycle failed to check in this slice: leave them for the next one.
+      VAULT_ASSIGN_OR_RETURN(auto left, env_.catalog->ListVerifyQueue(tier, cycle_start, 1));
+      if (!left.empty()) break;
+    }
     if (queue.empty()) {
-      if (after) break;  // every copy left in this cycle failed to check in this slice
       // Cycle complete: one summary event when it verified anything, then the next cycle.
       std::lock_guard lk(st.cycle_mu);
       json done = st.cycle;

@@ -88,6 +88,9 @@ struct Env {
   Observer* observer = nullptr;
   std::string agent = "vaultd";
   int object_concurrency = 0;  // objects checked at once; 0 = 2 × hashing threads
+  // Pace reads in real time at the tier's max_read_mb_s (token bucket in the hashing threads).
+  // Off in tests driven by a fake clock: the slice budgets still hold the planned, capped rate.
+  bool realtime_limits = true;
 };
 
 // What checking one copy found and did.

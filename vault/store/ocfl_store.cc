@@ -1379,9 +1379,26 @@ Result<RepairReport> OcflStore::RepairFrom(const OcflStore& source, std::string_
   if (!Claim(obj)) return ctx(Status::FailedPrecondition("object is being written at " + obj));
   ScopeExit release([&] { Unclaim(obj); });
 
-  // 1. The source's state, and that it is the same as this copy's.
+  // 1. The source's state, and that it is the same as this copy's. When the source's own root
+  // inventory is damaged but this copy's is sound and only content is wrong here, this copy's
+  // inventory says what every byte must be, and the source only supplies content (each file
+  // still checked against that digest): two copies damaged in different places repair each
+  // other.
   auto root = ReadTrustedRoot(src, obj, id);
-  if (!root.ok()) return ctx(std::move(root).status().WithContext("source root inventory"));
+  bool own_inventory = false;
+  if (!root.ok()) {
+    bool inventory_damage_here = false;
+    for (const std::string& p : damaged) {
+      inventory_damage_here = inventory_damage_here || p == kRootInventory ||
+                              p.find("inventory.json") != std::string::npos;
+    }
+    auto mine = inventory_finding || inventory_damage_here
+                    ? Result<TrustedRoot>(Status::FailedPrecondition("no sound inventory here"))
+                    : ReadTrustedRoot(tier_, obj, id);
+    if (!mine.ok()) return ctx(std::move(root).status().WithContext("source root inventory"));
+    root = std::move(mine);
+    own_inventory = true;
+  }
   auto algorithm = ParseDigestName(root->inv.digest_algorithm);
   if (!algorithm) {
     return ctx(Status::InvalidArgument("unsupported digest algorithm " +
@@ -1391,7 +1408,9 @@ Result<RepairReport> OcflStore::RepairFrom(const OcflStore& source, std::string_
   if (!content_files.ok()) {
     return ctx(std::move(content_files).status().WithContext("tier " + src.name()));
   }
-  VAULT_RETURN_IF_ERROR(ctx(CheckSameState(source, obj, id, root->bytes, root->inv)));
+  if (!own_inventory) {
+    VAULT_RETURN_IF_ERROR(ctx(CheckSameState(source, obj, id, root->bytes, root->inv)));
+  }
   std::map<std::string, const ContentFile*> content;
   for (const ContentFile& f : *content_files) content.emplace(f.path, &f);
   std::set<std::string> inventory_paths = {std::string(kRootInventory),
