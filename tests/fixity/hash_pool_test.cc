@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -320,33 +321,85 @@ TEST_F(HashPoolTest, CancelledLimiterStopsHashing) {
   EXPECT_GT(cancelled, 40);
 }
 
-// DONTNEED really drops what was read (not on tmpfs, where it cannot).
-TEST_F(HashPoolTest, DropCacheLeavesLittleResident) {
-  struct statfs sfs {};
-  ASSERT_EQ(::statfs(dir_.path().c_str(), &sfs), 0);
-  if (sfs.f_type == 0x01021994 /* TMPFS_MAGIC */) {
-    GTEST_SKIP() << "tmpfs keeps its pages";
-  }
-  const size_t size = 24U << 20;
-  Write("big", Pattern(size));
-  ASSERT_OK(FsyncPath(PathOf("big")));  // clean pages can be dropped; dirty ones cannot
-  HashPool pool({.threads = 1, .drop_cache = true});
-  auto out = pool.HashAll(*tier_, {{"big", "sha256", size}});
-  ASSERT_OK(out[0].status);
+// Page-cache tests: files are written, fsynced (dirty pages cannot be dropped) and then either
+// evicted (cold) or read once (warm) before hashing. Not on tmpfs, which cannot drop pages.
+class HashPoolCacheTest : public HashPoolTest {
+ protected:
+  static constexpr size_t kSize = 24U << 20;
 
-  ScopedFd fd(::open(PathOf("big").c_str(), O_RDONLY | O_CLOEXEC));
-  ASSERT_TRUE(fd.valid());
-  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.get(), 0);
-  ASSERT_NE(map, MAP_FAILED);
-  const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-  std::vector<unsigned char> vec((size + page - 1) / page);
-  ASSERT_EQ(::mincore(map, size, vec.data()), 0);
-  ::munmap(map, size);
-  size_t resident = 0;
-  for (unsigned char v : vec) {
-    resident += v & 1;
+  void SetUp() override {
+    HashPoolTest::SetUp();
+    struct statfs sfs {};
+    ASSERT_EQ(::statfs(dir_.path().c_str(), &sfs), 0);
+    if (sfs.f_type == 0x01021994 /* TMPFS_MAGIC */) {
+      GTEST_SKIP() << "tmpfs keeps its pages";
+    }
+    Write("big", Pattern(kSize));
+    ASSERT_OK(FsyncPath(PathOf("big")));
   }
-  EXPECT_LT(resident, vec.size() / 4) << resident << " of " << vec.size() << " pages resident";
+  // Fraction of the file's pages in the page cache (mincore).
+  double Resident() {
+    ScopedFd fd(::open(PathOf("big").c_str(), O_RDONLY | O_CLOEXEC));
+    EXPECT_TRUE(fd.valid());
+    void* map = ::mmap(nullptr, kSize, PROT_READ, MAP_SHARED, fd.get(), 0);
+    EXPECT_NE(map, MAP_FAILED);
+    const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    std::vector<unsigned char> vec((kSize + page - 1) / page);
+    EXPECT_EQ(::mincore(map, kSize, vec.data()), 0);
+    ::munmap(map, kSize);
+    size_t resident = 0;
+    for (unsigned char v : vec) {
+      resident += v & 1;
+    }
+    return static_cast<double>(resident) / static_cast<double>(vec.size());
+  }
+  void Evict() {
+    ScopedFd fd(::open(PathOf("big").c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_EQ(::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED), 0);
+  }
+  void Warm() { (void)testing::ReadFile(PathOf("big")); }
+  static bool HaveCachestat() {
+    ScopedFd fd(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+    std::array<uint64_t, 2> range{};
+    std::array<uint64_t, 5> stat{};
+    return ::syscall(451, fd.get(), range.data(), stat.data(), 0) == 0;
+  }
+  void Hash(HashPool::Options options) {
+    HashPool pool(options);
+    auto out = pool.HashAll(*tier_, {{"big", "sha256", kSize}});
+    ASSERT_OK(out[0].status);
+    EXPECT_EQ(out[0].digest, Sha256Hex(Pattern(kSize)));
+  }
+};
+
+// What the verifier read from disk does not stay in the cache.
+TEST_F(HashPoolCacheTest, ColdFileIsDropped) {
+  Evict();
+  if (Resident() > 0.5) {
+    GTEST_SKIP() << "this file system does not drop clean pages on DONTNEED";
+  }
+  Hash({.threads = 1, .drop_cache = true});
+  EXPECT_LT(Resident(), 0.25);
+}
+
+// A file someone else had cached is left cached (needs cachestat); without keep_warm_files it
+// is dropped like any other.
+TEST_F(HashPoolCacheTest, WarmFileIsLeftCached) {
+  if (!HaveCachestat()) {
+    GTEST_SKIP() << "no cachestat(2) (Linux < 6.5): every file is dropped";
+  }
+  Warm();
+  ASSERT_GT(Resident(), 0.9);
+  Hash({.threads = 1, .drop_cache = true});
+  EXPECT_GT(Resident(), 0.9);
+  Hash({.threads = 1, .drop_cache = true, .keep_warm_files = false});
+  EXPECT_LT(Resident(), 0.25);
+}
+
+TEST_F(HashPoolCacheTest, NoDropCacheKeepsWhatWasRead) {
+  Evict();
+  Hash({.threads = 1, .drop_cache = false});
+  EXPECT_GT(Resident(), 0.5);
 }
 
 }  // namespace

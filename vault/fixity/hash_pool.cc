@@ -1,6 +1,7 @@
 #include "vault/fixity/hash_pool.h"
 
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +28,8 @@ constexpr uint64_t kMaxBatchBytes = 4U << 20;
 // Large files drop what they read from the page cache every this many bytes.
 constexpr uint64_t kDropEvery = 8U << 20;
 constexpr size_t kPage = 4096;
+// cachestat(2) is 451 on every architecture (the generic table); Debian 12's headers predate it.
+constexpr long kSysCachestat = 451;
 
 struct FreeDeleter {
   void operator()(char* p) const noexcept { std::free(p); }
@@ -165,14 +168,56 @@ Status LocalError(int err, std::string_view op, const std::string& path) {
   return Status::IoError(s.message());
 }
 
-// Hashes the local file `path` into `h`; sets out->bytes. On error `h` is left mid-stream (the
+// Pages of `fd`'s file in the page cache (cachestat(2), Linux 6.5+), or -1 when the kernel
+// cannot tell: ENOSYS on older kernels, EPERM under seccomp filters that do not know it. After
+// the first failure it is not tried again.
+int64_t CachedPages(int fd) {
+  static std::atomic<bool> unavailable{false};
+  if (unavailable.load(std::memory_order_relaxed)) {
+    return -1;
+  }
+  struct {
+    uint64_t off = 0, len = 0;  // len 0: to the end of the file
+  } range;
+  struct {
+    uint64_t nr_cache = 0, nr_dirty = 0, nr_writeback = 0, nr_evicted = 0, nr_recently_evicted = 0;
+  } stat;
+  if (::syscall(kSysCachestat, fd, &range, &stat, 0) != 0) {
+    unavailable.store(true, std::memory_order_relaxed);
+    return -1;
+  }
+  return static_cast<int64_t>(stat.nr_cache);
+}
+
+int64_t PagesFor(uint64_t bytes) {
+  static const auto kPageSize = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  return static_cast<int64_t>((bytes + kPageSize - 1) / kPageSize);
+}
+
+struct LocalReadOptions {
+  bool drop_cache = true;
+  bool keep_warm_files = true;
+};
+
+// Hashes the local file `path` into `h`; sets *bytes_read. On error `h` is left mid-stream (the
 // caller resets it).
-Status HashLocalFile(const std::string& path, uint64_t expected_size, bool drop_cache,
+Status HashLocalFile(const std::string& path, uint64_t expected_size, LocalReadOptions opt,
                      RateLimiter* limiter, char* buf, size_t cap, bool* try_noatime,
                      ReusableHasher& h, uint64_t* bytes_read) {
   ScopedFd fd(OpenForHashing(path.c_str(), try_noatime));
   if (!fd.valid()) {
     return LocalError(errno, "open", path);
+  }
+  // A file entirely in the cache before we read it belongs to someone's working set: dropping
+  // it would evict exactly what drop_cache is meant to protect. Decided before the first read
+  // (our own read-ahead must not count). Partly cached files are dropped whole.
+  int64_t cached_before = -1;
+  bool drop_as_we_go = opt.drop_cache;
+  if (opt.drop_cache && opt.keep_warm_files && expected_size > 0) {
+    cached_before = CachedPages(fd.get());
+    if (cached_before >= PagesFor(expected_size)) {
+      drop_as_we_go = false;
+    }
   }
   // Small files are read in one call: read-ahead advice would be a wasted syscall.
   if (expected_size > cap) {
@@ -194,11 +239,11 @@ Status HashLocalFile(const std::string& path, uint64_t expected_size, bool drop_
         limiter->Acquire(paid);
       }
     }
-    ssize_t n = ::read(fd.get(), buf, cap);
+    ssize_t n = 0;
+    do {
+      n = ::read(fd.get(), buf, cap);
+    } while (n < 0 && errno == EINTR);
     if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
       status = LocalError(errno, "read", path);
       break;
     }
@@ -211,7 +256,7 @@ Status HashLocalFile(const std::string& path, uint64_t expected_size, bool drop_
     }
     h.Update(buf, got);
     total += got;
-    if (drop_cache && total - dropped >= kDropEvery) {
+    if (drop_as_we_go && total - dropped >= kDropEvery) {
       ::posix_fadvise(fd.get(), static_cast<off_t>(dropped), static_cast<off_t>(total - dropped),
                       POSIX_FADV_DONTNEED);
       dropped = total;
@@ -222,8 +267,13 @@ Status HashLocalFile(const std::string& path, uint64_t expected_size, bool drop_
       break;
     }
   }
-  if (drop_cache && total > dropped) {
-    ::posix_fadvise(fd.get(), static_cast<off_t>(dropped), 0, POSIX_FADV_DONTNEED);
+  if (drop_as_we_go) {
+    if (total > dropped) {
+      ::posix_fadvise(fd.get(), static_cast<off_t>(dropped), 0, POSIX_FADV_DONTNEED);
+    }
+  } else if (opt.drop_cache && PagesFor(total) > cached_before) {
+    // Longer than expected_size said: not all of it was cached before after all.
+    ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);
   }
   *bytes_read = total;
   return status;
@@ -268,7 +318,8 @@ Status HashViaTier(const tiers::Tier& tier, const HashRequest& req, RateLimiter*
 }  // namespace
 
 HashPool::HashPool(Options options)
-    : options_{options.threads, std::max<size_t>(options.buffer_bytes, kPage), options.drop_cache},
+    : options_{options.threads, std::max<size_t>(options.buffer_bytes, kPage), options.drop_cache,
+               options.keep_warm_files},
       threads_(options.threads > 0
                    ? options.threads
                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {
@@ -353,8 +404,10 @@ void HashPool::RunBatch(Job& job, size_t batch, ThreadState& ts) {
     ReusableHasher& h = **hr;
     Status s;
     if (std::optional<std::filesystem::path> path = tier.LocalPath(req.key)) {
-      s = HashLocalFile(path->native(), req.expected_size, options_.drop_cache, job.limiter,
-                        ts.buffer.get(), ts.size, &ts.try_noatime, h, &out.bytes);
+      s = HashLocalFile(
+          path->native(), req.expected_size,
+          {.drop_cache = options_.drop_cache, .keep_warm_files = options_.keep_warm_files},
+          job.limiter, ts.buffer.get(), ts.size, &ts.try_noatime, h, &out.bytes);
     } else {
       s = HashViaTier(tier, req, job.limiter, ts.buffer.get(), ts.size, h, &out.bytes);
     }

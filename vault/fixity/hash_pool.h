@@ -6,7 +6,9 @@
 //     O_NOATIME when the process may use it), posix_fadvise(SEQUENTIAL) for files larger than
 //     one buffer, read() into a per-thread reusable buffer, hash with a per-thread reusable
 //     OpenSSL context, and with Options::drop_cache posix_fadvise(DONTNEED) over what was read
-//     (every 8 MiB for large files, so the vault's pages never pile up in the cache).
+//     (every 8 MiB for large files, so the vault's pages never pile up in the cache) — except
+//     for files that were entirely cached before the read (Options::keep_warm_files): the
+//     cache is left as it was found, neither filled by the verifier nor robbed of others' pages.
 //   - Otherwise: Tier::ReadAt in buffer-sized chunks (MemTier, object stores).
 //   - With a RateLimiter: before every read, Acquire() the bytes that read is expected to
 //     return (from HashRequest::expected_size, at most one buffer); after it, Acquire() any
@@ -55,8 +57,13 @@ class HashPool {
     int threads = 0;
     // Read size and per-thread buffer (at least 4 KiB).
     size_t buffer_bytes = 1 << 20;
-    // Drop the pages read from the page cache (local tiers only).
+    // Drop the pages read from the page cache (local tiers only): posix_fadvise(DONTNEED).
     bool drop_cache = true;
+    // With drop_cache: leave alone files that were entirely in the page cache before they were
+    // read (someone else is using them; dropping would evict their working set). Needs
+    // cachestat(2), Linux 6.5+; on older kernels (or under a seccomp filter that forbids it)
+    // every file is dropped. False: drop every file, as DONTNEED alone does.
+    bool keep_warm_files = true;
   };
 
   explicit HashPool(Options options);
