@@ -123,7 +123,8 @@ void Daemon::Kill() {
 
 std::string Daemon::stderr_text() const { return Slurp(log_path_); }
 
-std::pair<int, std::string> Daemon::Get(const std::string& path) const {
+std::pair<int, std::string> Daemon::Request(const std::string& method, const std::string& path,
+                                            const std::string& body) const {
   std::string api = Slurp(home_ / "run" / "api");
   while (!api.empty() && api.back() == '\n') api.pop_back();
   if (api.empty()) return {0, ""};
@@ -131,10 +132,19 @@ std::pair<int, std::string> Daemon::Get(const std::string& path) const {
   while (!token.empty() && token.back() == '\n') token.pop_back();
   httplib::Client cli(api);
   cli.set_connection_timeout(1, 0);
+  cli.set_read_timeout(300, 0);
   cli.set_bearer_token_auth(token);
-  auto res = cli.Get(path);
+  auto res = method == "POST" ? cli.Post(path, body, "application/json") : cli.Get(path);
   if (!res) return {0, ""};
   return {res->status, res->body};
+}
+
+std::pair<int, std::string> Daemon::Get(const std::string& path) const {
+  return Request("GET", path, "");
+}
+
+std::pair<int, std::string> Daemon::Post(const std::string& path, const std::string& body) const {
+  return Request("POST", path, body);
 }
 
 void MakeBag(const fs::path& dir, const std::map<std::string, std::string>& files,

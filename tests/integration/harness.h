@@ -41,8 +41,11 @@ class Daemon {
   std::string stderr_text() const;
   // GET from the API with the admin token; returns {http status, body}.
   std::pair<int, std::string> Get(const std::string& path) const;
+  std::pair<int, std::string> Post(const std::string& path, const std::string& body = "{}") const;
 
  private:
+  std::pair<int, std::string> Request(const std::string& method, const std::string& path,
+                                      const std::string& body) const;
   std::filesystem::path home_;
   pid_t pid_ = -1;
   int status_ = 0;

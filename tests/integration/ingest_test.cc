@@ -312,35 +312,6 @@ TEST_F(IngestTest, SigtermFinishesTheIngestInFlight) {
 namespace vault::testing {
 namespace {
 
-TEST_F(IngestTest, VerifyFindsDamageAndTheStateSurvivesRebuild) {
-  fs::path bag = tmp_ / "dmg";
-  MakeBag(bag, {{"keep.txt", "intact"}, {"rot.txt", "will rot"}});
-  auto r = Ingest(bag);
-  ASSERT_EQ(r.exit_code, 0) << r.out;
-  std::string id = r.json()["object_id"];
-  fs::path victim;
-  for (auto& e : fs::recursive_directory_iterator(hot())) {
-    if (e.path().filename() == "rot.txt") victim = e.path();
-  }
-  ASSERT_FALSE(victim.empty());
-  fs::permissions(victim, fs::perms::owner_write, fs::perm_options::add);
-  WriteFile(victim, "will rOt");  // same size, one byte flipped
-  auto v = Vaultctl({"--root", home_.string(), "verify", id, "--json"});
-  EXPECT_EQ(v.exit_code, 1) << v.out;
-  json j = v.json();
-  ASSERT_EQ(j["objects"].size(), 1u);
-  auto findings = j["objects"][0]["copies"][0]["findings"];
-  ASSERT_EQ(findings.size(), 1u) << v.out;
-  EXPECT_EQ(findings[0]["kind"], "digest_mismatch");
-  EXPECT_NE(findings[0]["path"].get<std::string>().find("rot.txt"), std::string::npos);
-
-  daemon_->Terminate();
-  ASSERT_EQ(Vaultctl({"--root", home_.string(), "catalog", "rebuild"}).exit_code, 0);
-  ASSERT_TRUE(daemon_->Start());
-  auto show = Vaultctl({"--root", home_.string(), "objects", "show", id, "--json"});
-  EXPECT_EQ(show.json()["copies"][0]["state"], "damaged") << show.out;
-}
-
 TEST_F(IngestTest, ApiRefusesPackagesInsideTheVault) {
   auto r = Vaultctl({"--root", home_.string(), "ingest", (home_ / "staging").string(), "--wait"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;

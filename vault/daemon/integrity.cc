@@ -1,6 +1,7 @@
 #include "vault/daemon/integrity.h"
 
 #include <httplib.h>
+#include <sys/statvfs.h>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
@@ -70,8 +71,11 @@ struct IntegrityMetrics : fixity::Observer, lifecycle::PlacementObserver {
         repairs(prometheus::BuildCounter().Name("vault_repairs_total")
                     .Help("Repairs of damaged copies by tier and outcome").Register(r)),
         last_cycle_end(prometheus::BuildGauge().Name("vault_fixity_last_cycle_end_timestamp_seconds")
-                           .Help("When the tier's last fixity cycle ended (Unix time)")
-                           .Register(r)) {}
+                           .Help("When the tier's last fixity cycle ended (Unix time; 0 = none yet)")
+                           .Register(r)),
+        free_bytes(prometheus::BuildGauge().Name("vault_tier_free_bytes")
+                       .Help("Free bytes on the tier's file system (for the vault's user)")
+                       .Register(r)) {}
 
   void AddTier(const std::string& t) {
     PerTier& p = tiers[t];
@@ -94,6 +98,7 @@ struct IntegrityMetrics : fixity::Observer, lifecycle::PlacementObserver {
     p.rate = &rate.Add({{"tier", t}});
     for (const char* o : kRepairOutcomes) p.repairs[o] = &repairs.Add({{"tier", t}, {"outcome", o}});
     p.last_end = &last_cycle_end.Add({{"tier", t}});
+    p.free = &free_bytes.Add({{"tier", t}});
   }
 
   struct PerTier {
@@ -106,6 +111,7 @@ struct IntegrityMetrics : fixity::Observer, lifecycle::PlacementObserver {
     Gauge* rate;
     std::map<std::string, Counter*> repairs;
     Gauge* last_end;
+    Gauge* free;
   };
   PerTier* Tier(const std::string& t) {
     auto it = tiers.find(t);
@@ -151,6 +157,7 @@ struct IntegrityMetrics : fixity::Observer, lifecycle::PlacementObserver {
   Family<Gauge>& rate;
   Family<Counter>& repairs;
   Family<Gauge>& last_cycle_end;
+  Family<Gauge>& free_bytes;
   std::map<std::string, PerTier> tiers;  // filled before any thread starts; then read-only
 };
 
@@ -269,6 +276,10 @@ void Integrity::RefreshMetrics() {
   for (const auto& t : m.vault.config().tiers) {
     auto* p = m.metrics.Tier(t.name);
     p->period->Set(static_cast<double>(t.fixity_period_days) * 86400.0);
+    struct statvfs sv{};
+    if (::statvfs(t.path.c_str(), &sv) == 0) {
+      p->free->Set(static_cast<double>(sv.f_bavail) * static_cast<double>(sv.f_frsize));
+    }
     if (auto c = m.TierCoverage(t, now); c.ok()) {
       p->coverage->Set(c->ratio);
       p->oldest->Set(c->oldest_age_s);

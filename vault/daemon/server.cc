@@ -37,7 +37,13 @@ using nlohmann::json;
 
 namespace {
 
-constexpr char kVersion[] = "0.1.0";
+#ifndef VAULT_VERSION
+#define VAULT_VERSION "0.0.0"
+#endif
+#ifndef VAULT_GIT_COMMIT
+#define VAULT_GIT_COMMIT "unknown"
+#endif
+constexpr char kVersion[] = VAULT_VERSION;
 
 // All metrics of the daemon's ingest and catalog, declared in one place (STYLE.md §1.6).
 struct Metrics {
@@ -80,7 +86,12 @@ struct Metrics {
                   .Name("vault_build_info")
                   .Help("Build information")
                   .Register(r)
-                  .Add({{"version", kVersion}})) {
+                  .Add({{"version", kVersion}, {"commit", VAULT_GIT_COMMIT}})),
+        halted(prometheus::BuildGauge()
+                   .Name("vault_ingest_halted")
+                   .Help("1 when ingest is halted after a failed commit (restart to recover)")
+                   .Register(r)
+                   .Add({})) {
     build.Set(1);
   }
   prometheus::Family<prometheus::Counter>& packages;
@@ -95,6 +106,7 @@ struct Metrics {
   prometheus::Gauge& queued;
   prometheus::Gauge& running;
   prometheus::Gauge& build;
+  prometheus::Gauge& halted;
 };
 
 struct Task {
@@ -382,6 +394,7 @@ struct Server::Impl {
         metrics.objects.Set(static_cast<double>(st->objects));
         metrics.stored_bytes.Set(static_cast<double>(st->bytes));
       }
+      metrics.halted.Set(vault.ingester().halted() ? 1 : 0);
       integrity->RefreshMetrics();
       prometheus::TextSerializer ser;
       res.set_content(ser.Serialize(registry->Collect()), "text/plain; version=0.0.4");
