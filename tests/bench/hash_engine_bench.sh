@@ -91,8 +91,16 @@ for r in $(seq "$REPEAT"); do  # the best run counts, as for the other tools
   openssl speed -evp sha256 -multi "$NPROC" -seconds 2 > "$TMP/openssl.txt" 2>/dev/null
   # Columns: 16 64 256 1024 8192 16384 bytes, in 1000s of bytes per second.
   kbs=$(awk '$1 == "sha256" && NF >= 7 {v = $7} END {sub(/k$/, "", v); print v}' "$TMP/openssl.txt")
-  OPENSSL_MBS=$(awk -v k="$kbs" -v best="$OPENSSL_MBS" 'BEGIN {v = k / 1000; printf "%.1f", v > best ? v : best}')
+  OPENSSL_MBS=$(awk -v k="$kbs" -v best="$OPENSSL_MBS" 'BEGIN {v = k / 1000; printf "%.1f", (v > best ? v : best)}')
 done
+# One core, for the CPU-time comparison below (robust when other processes share the machine).
+OPENSSL1_MBS=0
+for r in $(seq "$REPEAT"); do
+  kbs=$(openssl speed -evp sha256 -seconds 2 -bytes 16384 2>/dev/null |
+        awk '$1 == "sha256" {v = $2} END {sub(/k$/, "", v); print v}')
+  OPENSSL1_MBS=$(awk -v k="$kbs" -v best="$OPENSSL1_MBS" 'BEGIN {v = k / 1000; printf "%.1f", (v > best ? v : best)}')
+done
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- 2..5: tools over both sets -----------------------------------------------------------------
 run_timed() {  # run_timed TOOL SET -- command...   (warms the set first; /usr/bin/time-like)
@@ -164,8 +172,10 @@ if grep -qs '^on$' /sys/kernel/mm/damon/admin/kdamonds/*/state; then
   echo "note: DAMON (kdamond) is on here: it pages out idle cache within seconds, so a few % of"
   echo "      the 'warm' files are read from disk again, slightly more for slower tools."
 fi
-echo "MB = 10^6 bytes. openssl speed -evp sha256 -multi $NPROC, 16384-byte blocks: $OPENSSL_MBS MB/s"
-awk -v ossl="$OPENSSL_MBS" '
+echo "load average at start of the tool runs: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "MB = 10^6 bytes. openssl speed -evp sha256, 16384-byte blocks: -multi $NPROC $OPENSSL_MBS MB/s," \
+     "one process $OPENSSL1_MBS MB/s"
+awk -v ossl="$OPENSSL_MBS" -v ossl1="$OPENSSL1_MBS" '
   { k = $1 "/" $2
     if (!(k in secs)) { order[++n] = k; tool[k] = $1; set[k] = $2 }
     if (!(k in secs) || $5 < secs[k]) { files[k] = $3; bytes[k] = $4; secs[k] = $5; cpu[k] = $6 } }
@@ -184,5 +194,10 @@ awk -v ossl="$OPENSSL_MBS" '
            fps["hash_bench_dropall/small"] / fps["hashdeep/small"]
     printf "small: ref_c_2thr / hashdeep     = %.2f\n", fps["ref_c_2thr/small"] / fps["hashdeep/small"]
     printf "small: hash_bench / ref_c_2thr   = %.2f\n", fps["hash_bench/small"] / fps["ref_c_2thr/small"]
+    printf "by CPU time (load-independent): large: hash_bench MB per CPU-second / openssl one core = %.2f;\n",
+           bytes["hash_bench/large"] / 1e6 / cpu["hash_bench/large"] / ossl1
+    printf "  small: hashdeep CPU s / hash_bench CPU s = %.2f (dropall %.2f); hashdeep / ref_c_2thr = %.2f\n",
+           cpu["hashdeep/small"] / cpu["hash_bench/small"], cpu["hashdeep/small"] / cpu["hash_bench_dropall/small"],
+           cpu["hashdeep/small"] / cpu["ref_c_2thr/small"]
     printf "runs per tool: %d (fastest shown)\n", '"$REPEAT"'
   }' "$TMP/results"
