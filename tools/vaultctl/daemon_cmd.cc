@@ -63,6 +63,9 @@ int CmdStatus(Context& ctx, bool as_json) {
               << " days, rate " << Human(static_cast<uint64_t>(t.value("rate_bytes_per_s", 0.0)))
               << "/s" << (t.value("at_risk", false) ? " — AT RISK" : "") << "\n";
   }
+  for (const auto& w : Arr(in, "media_warnings")) {
+    if (w.is_string()) std::cout << "CẢNH BÁO / WARNING: " << w.get<std::string>() << "\n";
+  }
   std::cout << "Bản sao / copies: " << in.value("below_policy", int64_t{0}) << " objects below policy, "
             << in.value("damaged_objects", 0) << " damaged (no good copy)\n";
   return kExitOk;

@@ -1,6 +1,7 @@
 #include "vault/daemon/integrity.h"
 
 #include <httplib.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
@@ -10,6 +11,7 @@
 #include <map>
 #include <mutex>
 
+#include "vault/base/fs.h"
 #include "vault/base/logging.h"
 #include "vault/daemon/http_util.h"
 #include "vault/fixity/hash_pool.h"
@@ -170,6 +172,7 @@ struct Integrity::Impl {
   std::unique_ptr<fixity::Fixity> fixity;
   std::unique_ptr<lifecycle::PlacementExecutor> placement;
   std::mutex refresh_mu;
+  std::vector<std::string> media_warnings;  // differently labelled tiers on one device
 
   Impl(Vault& v, prometheus::Registry& r) : vault(v), metrics(r) {}
 
@@ -202,6 +205,25 @@ Result<std::unique_ptr<Integrity>> Integrity::Create(Vault& vault, prometheus::R
   const Config& cfg = vault.config();
   for (const auto& t : cfg.tiers) impl->metrics.AddTier(t.name);
 
+  // Tiers labelled as different media must not share a file system device: the label is a
+  // promise of independence that the placement policy relies on.
+  for (size_t i = 0; i < cfg.tiers.size(); ++i) {
+    for (size_t j = i + 1; j < cfg.tiers.size(); ++j) {
+      const auto &a = cfg.tiers[i], &b = cfg.tiers[j];
+      struct stat sa{}, sb{};
+      if (a.medium == b.medium || ::stat(a.path.c_str(), &sa) != 0 || ::stat(b.path.c_str(), &sb) != 0) {
+        continue;
+      }
+      if (sa.st_dev == sb.st_dev) {
+        std::string w = "tiers " + a.name + " (medium " + a.medium + ") and " + b.name +
+                        " (medium " + b.medium +
+                        ") are on the same file system device: their copies are not independent";
+        LogWarning("placement", w);
+        impl->media_warnings.push_back(w);
+      }
+    }
+  }
+
   fixity::HashPool::Options po;
   po.threads = cfg.fixity.threads;
   impl->pool = std::make_unique<fixity::HashPool>(po);
@@ -223,7 +245,11 @@ Result<std::unique_ptr<Integrity>> Integrity::Create(Vault& vault, prometheus::R
   fe.clock = &vault.clock();
   fe.pool = impl->pool.get();
   fe.attic = vault.home().root / "attic";
-  fe.work = vault.home().staging();
+  // Scratch for replication and repair: only copies of bytes stored on some tier, never a
+  // package; emptied at every start (Vault::Open).
+  const std::filesystem::path work = vault.home().root / "work";
+  VAULT_RETURN_IF_ERROR(CreateDirsDurable(work));
+  fe.work = work;
   fe.observer = &impl->metrics;
   impl->fixity = std::make_unique<fixity::Fixity>(std::move(fe));
 
@@ -235,7 +261,7 @@ Result<std::unique_ptr<Integrity>> Integrity::Create(Vault& vault, prometheus::R
   pe.commit = commit;
   pe.fixity = impl->fixity.get();
   pe.clock = &vault.clock();
-  pe.work = vault.home().staging();
+  pe.work = work;
   pe.attic = vault.home().root / "attic";
   pe.observer = &impl->metrics;
   impl->placement = std::make_unique<lifecycle::PlacementExecutor>(std::move(pe));
@@ -325,7 +351,8 @@ json Integrity::StatusJson() {
     }
     tiers.push_back(std::move(j));
   }
-  json out{{"tiers", tiers}, {"below_policy", m.placement->below_policy()}};
+  json out{{"tiers", tiers}, {"below_policy", m.placement->below_policy()},
+           {"media_warnings", m.media_warnings}};
   if (auto d = m.vault.catalog().CountDamaged(); d.ok()) out["damaged_objects"] = *d;
   if (auto l = m.vault.catalog().ListDamaged(20); l.ok()) out["damaged_examples"] = *l;
   return out;

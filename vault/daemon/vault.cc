@@ -105,6 +105,10 @@ Result<std::unique_ptr<Vault>> Vault::Open(const fs::path& home_in, Options o, C
          !ec && it != fs::directory_iterator(); it.increment(ec)) {
       VAULT_RETURN_IF_ERROR(SweepDurableWriteTemps(it->path(), "reason.json").status());
     }
+    // Scratch of replication and repair interrupted by a crash: copies of stored bytes only.
+    if (fs::exists(v->home_.root / "work", ec)) {
+      VAULT_RETURN_IF_ERROR(RemoveTree(v->home_.root / "work"));
+    }
     VAULT_ASSIGN_OR_RETURN(v->replayed_, ingest::ReplayLog(*v->log_, v->stores_, *v->catalog_));
     if (v->replayed_ > 0) {
       LogInfo("vault", "replayed " + std::to_string(v->replayed_) + " logged events into the catalog");
