@@ -336,3 +336,79 @@ TEST_F(IntegrityTest, MetricsPassPromtoolAndCoverTheContract) {
 
 }  // namespace
 }  // namespace vault::testing
+
+namespace vault::testing {
+namespace {
+
+// An age-based move: copy to the new tier, verify, switch the catalog, remove the source copy.
+TEST(PlacementMoveTest, MoveCopiesVerifiesSwitchesAndRemovesTheSource) {
+  TempDir tmp;
+  fs::path home = tmp / "vault";
+  ASSERT_EQ(Vaultctl({"init", home.string()}).exit_code, 0);
+  std::string cfg = ReadFile(home / "vault.toml");
+  // A third tier on its own medium, and a move of the hot copy to it right away.
+  auto tiers_at = cfg.find("[fixity]");
+  ASSERT_NE(tiers_at, std::string::npos);
+  cfg.insert(tiers_at, "[[tiers]]\nname = \"cold\"\nkind = \"local\"\npath = \"tiers/cold\"\n"
+                       "medium = \"tape-1\"\n\n");
+  cfg += "\n[[placement.moves]]\nfrom = \"hot\"\nto = \"cold\"\nafter_days = 0\n";
+  WriteFile(home / "vault.toml", cfg);
+  Daemon d(home);
+  ASSERT_TRUE(d.Start()) << d.stderr_text();
+  fs::path bag = tmp / "bag";
+  MakeBag(bag, {{"a.txt", "chuyển tầng / moved"}, {"b.txt", std::string(5000, 'b')}});
+  auto r = Vaultctl({"--root", home.string(), "ingest", bag.string(), "--wait", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::string id = r.json()["object_id"];
+  const fs::path obj = store::OcflStore::ObjectPath(id);
+  // The ingest's placement makes the second copy; a sweep then carries out the move.
+  ASSERT_TRUE(WaitFor([&] {
+    json o = Vaultctl({"--root", home.string(), "objects", "show", id, "--json"}).json();
+    return o["copies"].size() == 2;
+  }, 30));
+  auto [code, body] = d.Post("/api/v1/placement/sweep");
+  ASSERT_EQ(code, 200) << body;
+  json o = Vaultctl({"--root", home.string(), "objects", "show", id, "--json"}).json();
+  std::set<std::string> tiers;
+  for (const auto& c : o["copies"]) {
+    tiers.insert(c["tier"].get<std::string>());
+    EXPECT_EQ(c["state"], "ok");
+  }
+  EXPECT_EQ(tiers, (std::set<std::string>{"cold", "warm"})) << o.dump(2);
+  EXPECT_FALSE(fs::exists(home / "tiers" / "hot" / obj)) << "source copy not removed";
+  EXPECT_EQ(ReadFile(home / "tiers" / "cold" / obj / "v1/content/representations/rep1/data/a.txt"),
+            "chuyển tầng / moved");
+  for (const char* t : {"hot", "warm", "cold"}) {
+    auto v = Vaultctl({"ocfl", "validate", (home / "tiers" / t).string()});
+    EXPECT_EQ(v.exit_code, 0) << t << ": " << v.out;
+  }
+  // The log tells the story: replication to warm, replication to cold, transfer hot → cold.
+  std::vector<std::string> story;
+  for (auto& e : fs::directory_iterator(home / "log")) {
+    if (e.path().extension() != ".jsonl") continue;
+    std::ifstream in(e.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      json j = json::parse(line, nullptr, false);
+      std::string type = j.value("type", "");
+      if (type == "replication") story.push_back("replication→" + j["detail"].value("tier", ""));
+      if (type == "transfer") {
+        story.push_back("transfer " + j["detail"].value("from", "") + "→" + j["detail"].value("to", ""));
+      }
+    }
+  }
+  EXPECT_EQ(story, (std::vector<std::string>{"replication→warm", "replication→cold", "transfer hot→cold"}));
+  // Verify: both remaining copies good; a rebuilt catalog agrees about where the copies are.
+  EXPECT_EQ(Vaultctl({"--root", home.string(), "verify", id}).exit_code, 0);
+  d.Terminate();
+  ASSERT_EQ(Vaultctl({"--root", home.string(), "catalog", "rebuild"}).exit_code, 0);
+  ASSERT_TRUE(d.Start());
+  o = Vaultctl({"--root", home.string(), "objects", "show", id, "--json"}).json();
+  tiers.clear();
+  for (const auto& c : o["copies"]) tiers.insert(c["tier"].get<std::string>());
+  EXPECT_EQ(tiers, (std::set<std::string>{"cold", "warm"})) << o.dump(2);
+  d.Terminate();
+}
+
+}  // namespace
+}  // namespace vault::testing
