@@ -14,7 +14,8 @@
 # Targets: large ≥ 75% of openssl multi; small ≥ 4× hashdeep; RSS within ±10%.
 #
 # usage: tests/bench/fixity_bench.sh BUILD_DIR [WORKDIR]   (WORKDIR default /tmp/vault-fixity-bench)
-# env: LARGE_MIB (512), SMALL_BAGS (100), SMALL_PER_BAG (1000), REPEAT (2: fastest run counts)
+# env: LARGE_MIB (512), SMALL_BAGS (100), SMALL_PER_BAG (1000), REPEAT (2: fastest run counts),
+#      ONLY=large|small (one corpus, no memory runs)
 set -euo pipefail
 BUILD=$(cd "${1:?usage: $0 BUILD_DIR [WORKDIR]}" && pwd)
 WORK=${2:-/tmp/vault-fixity-bench}
@@ -75,7 +76,11 @@ best_of() {
 start_daemon() {
   "$VAULTD" --root "$HOME_DIR" --listen 127.0.0.1:0 >> "$WORK/vaultd.log" 2>&1 &
   DPID=$!
-  for _ in $(seq 200); do [ -s "$HOME_DIR/run/api" ] && break; sleep 0.05; done
+  for _ in $(seq 1200); do
+    if [ -s "$HOME_DIR/run/api" ] && curl -sf "$(cat "$HOME_DIR/run/api")/readyz" > /dev/null; then return 0; fi
+    sleep 0.05
+  done
+  echo "vaultd did not become ready" >&2; return 1
 }
 stop_daemon() { kill -TERM "$DPID" 2>/dev/null || true; wait "$DPID" 2>/dev/null || true; }
 hwm_kib() { awk '/VmHWM/ {print $2}' /proc/"$DPID"/status; }
@@ -104,7 +109,7 @@ run_corpus() {  # run_corpus NAME BAG...
   local ingest_s; ingest_s=$(echo "$(now) - $t0" | bc -l)
   local files bytes
   files=$(content_files | wc -l)
-  bytes=$(content_files | xargs -d '\n' stat -c %s | awk '{s+=$1} END {print s}')
+  bytes=$(content_files | xargs -d '\n' stat -c %s | awk '{s+=$1} END {printf "%.0f\n", s}')
   best_of verify_pass
   local v_s=$best
   python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["state"]=="done" and j["findings_total"]==0, j' "$WORK/last.out"
@@ -126,21 +131,35 @@ run_corpus() {  # run_corpus NAME BAG...
 echo "== fixity benchmark: $(nproc) cores, $(date -u +%FT%TZ); page cache warmed before each tool; fastest of $REPEAT =="
 printf 'openssl speed -evp sha256 -multi %d: %.1f MB/s (16384-byte blocks)\n' "$NPROC" "$OPENSSL_MBS"
 : > "$WORK/vaultd.log"
-run_corpus large "$WORK/large"
 mapfile -t SMALL < <(ls -d "$WORK"/small-* | sort)
-run_corpus small "${SMALL[@]}"
-printf 'large: vault %.1f MB/s = %.0f%% of openssl multi (target >= 75%%)\n' "$large_V" "$(echo "100*$large_V/$OPENSSL_MBS" | bc -l)"
-printf 'small: vault %.1f MB/s = %.2fx hashdeep audit (target >= 4x)\n' "$small_V" "$(echo "$small_V/$small_H" | bc -l)"
+if [ "${ONLY:-}" != small ]; then
+  run_corpus large "$WORK/large"
+  printf 'large: vault %.1f MB/s = %.0f%% of openssl multi (target >= 75%%)\n' "$large_V" "$(echo "100*$large_V/$OPENSSL_MBS" | bc -l)"
+fi
+if [ "${ONLY:-}" != large ]; then
+  run_corpus small "${SMALL[@]}"
+  printf 'small: vault %.1f MB/s = %.2fx hashdeep audit (target >= 4x)\n' "$small_V" "$(echo "$small_V/$small_H" | bc -l)"
+fi
+[ -n "${ONLY:-}" ] && exit 0
 
-# --- memory: peak RSS over restart + full pass, 1,000 files vs all -----------------------------
+# --- memory: peak RSS over restart + full pass, 1,000 / 10,000 / 100,000 files ---------------
+# A pass checks `fixity.objects_per_tier` objects per tier at once (default: as many as hashing
+# threads), so memory is bounded by that × the largest object's file count, not by the vault's
+# size; a vault of ONE 1,000-file package has fewer objects in flight than that.
+rss_of() {  # rss_of HOME: vaultd's VmHWM (KiB) over a start and one full pass
+  HOME_DIR=$1; start_daemon; verify_pass > /dev/null; hwm_kib; stop_daemon
+}
+files_of() { find "$1/tiers/hot" -path '*/content/*' -type f | wc -l; }
 HOME_DIR="$WORK/vault-rss"; rm -rf "$HOME_DIR"; "$VAULTCTL" init "$HOME_DIR" > /dev/null
 start_daemon; "$VAULTCTL" --root "$HOME_DIR" ingest "${SMALL[0]}" --wait > /dev/null; wait_replicated; stop_daemon
-start_daemon; verify_pass > /dev/null; RSS_SMALL=$(hwm_kib); stop_daemon
-start_daemon
-printf '%s\n' "${SMALL[@]:1}" | xargs -P 2 -I{} "$VAULTCTL" --root "$HOME_DIR" ingest {} --wait > /dev/null
+RSS_1K=$(rss_of "$WORK/vault-rss"); FILES_1K=$(files_of "$WORK/vault-rss")
+HOME_DIR="$WORK/vault-rss"; start_daemon
+printf '%s\n' "${SMALL[@]:1:9}" | xargs -P 2 -I{} "$VAULTCTL" --root "$HOME_DIR" ingest {} --wait > /dev/null
 wait_replicated; stop_daemon
-start_daemon; verify_pass > /dev/null; RSS_BIG=$(hwm_kib); stop_daemon
-FILES_BIG=$(find "$HOME_DIR/tiers/hot" -path '*/content/*' -type f | wc -l)
-printf 'vaultd peak RSS (restart + full pass): %d files %.1f MiB, %d files %.1f MiB (%+.1f%%)\n' \
-  "$SMALL_PER_BAG" "$(echo "$RSS_SMALL/1024" | bc -l)" "$FILES_BIG" "$(echo "$RSS_BIG/1024" | bc -l)" \
-  "$(echo "100*($RSS_BIG-$RSS_SMALL)/$RSS_SMALL" | bc -l)"
+RSS_10K=$(rss_of "$WORK/vault-rss"); FILES_10K=$(files_of "$WORK/vault-rss")
+RSS_100K=$(rss_of "$WORK/vault-small"); FILES_100K=$(files_of "$WORK/vault-small")
+mib() { echo "$1/1024" | bc -l; }
+printf 'vaultd peak RSS (restart + full pass): %d files %.1f MiB | %d files %.1f MiB | %d files %.1f MiB\n' \
+  "$FILES_1K" "$(mib "$RSS_1K")" "$FILES_10K" "$(mib "$RSS_10K")" "$FILES_100K" "$(mib "$RSS_100K")"
+printf '  100,000 vs 1,000 files: %+.1f%%; 100,000 vs 10,000 files: %+.1f%% (target within ±10%%)\n' \
+  "$(echo "100*($RSS_100K-$RSS_1K)/$RSS_1K" | bc -l)" "$(echo "100*($RSS_100K-$RSS_10K)/$RSS_10K" | bc -l)"

@@ -3,13 +3,13 @@
 // and repair from the other tier.
 #include "vault/fixity/scheduler.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <climits>
 #include <fstream>
 #include <random>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "tests/testing/test_util.h"
 #include "vault/base/fs.h"
@@ -20,8 +20,8 @@ namespace vault::fixity {
 namespace {
 
 namespace fs = std::filesystem;
-using ::vault::testing::TempDir;
 using nlohmann::json;
+using ::vault::testing::TempDir;
 
 class FakeClock : public Clock {
  public:
@@ -91,7 +91,8 @@ class SchedulerTest : public ::testing::Test {
       std::lock_guard lk(commit_mu_);
       VAULT_ASSIGN_OR_RETURN(auto events, log_->Append(std::move(d)));
       catalog::WriteBatch b;
-      for (const auto& e : events) VAULT_RETURN_IF_ERROR(ingest::MaterializeEvent(e, stores_, b));
+      for (const auto& e : events)
+        VAULT_RETURN_IF_ERROR(ingest::MaterializeEvent(e, stores_, b));
       VAULT_RETURN_IF_ERROR(catalog_->Apply(b));
       return events;
     };
@@ -133,7 +134,8 @@ class SchedulerTest : public ::testing::Test {
     std::uniform_int_distribution<size_t> size(1, max_bytes);
     for (int i = 0; i < files; ++i) {
       std::string data(size(rng_), '\0');
-      for (auto& c : data) c = static_cast<char>(rng_());
+      for (auto& c : data)
+        c = static_cast<char>(rng_());
       fs::path p = dir_ / "staging" / ("f" + std::to_string(next_) + "-" + std::to_string(i));
       std::ofstream(p, std::ios::binary) << data;
       req.files.push_back({"data/f" + std::to_string(i) + ".bin", p, data.size(), Sha256Hex(data)});
@@ -142,7 +144,9 @@ class SchedulerTest : public ::testing::Test {
     EXPECT_OK(stores_["warm"]->CopyObjectFrom(*stores_["hot"], id, dir_ / "staging"));
     EXPECT_OK(Commit()({{"ingestion", id, "test", "success", json{{"tier", "hot"}}}}));
     EXPECT_OK(Commit()({{"replication", id, "test", "success",
-                         json{{"tier", "warm"}, {"source", "hot"}, {"version", "v1"},
+                         json{{"tier", "warm"},
+                              {"source", "hot"},
+                              {"version", "v1"},
                               {"bytes", TotalBytes(id)}}}}));
     return id;
   }
@@ -183,7 +187,8 @@ class SchedulerTest : public ::testing::Test {
 TEST_F(SchedulerTest, CoverageHoldsUnderSteadyIngestAndTheRateIsRespected) {
   MakeFixity();
   const int64_t period_ms = 10 * kDay;
-  for (int i = 0; i < 10; ++i) AddObject(3, 4096);
+  for (int i = 0; i < 10; ++i)
+    AddObject(3, 4096);
   uint64_t max_object = 0;
   double planned_bytes = 0;
   uint64_t read_bytes = 0;
@@ -202,8 +207,9 @@ TEST_F(SchedulerTest, CoverageHoldsUnderSteadyIngestAndTheRateIsRespected) {
       uint64_t od = Overdue(t, period_ms);
       if (od > 0 && worst_overdue == 0) {
         auto p = fixity_->PlanRate(t);
-        ADD_FAILURE() << "hour " << hour << " tier " << t << " overdue " << od << " rate " << r->rate
-                      << " copies " << r->copies << " bytes " << r->bytes << " reason " << (p.ok() ? p->reason : "");
+        ADD_FAILURE() << "hour " << hour << " tier " << t << " overdue " << od << " rate "
+                      << r->rate << " copies " << r->copies << " bytes " << r->bytes << " reason "
+                      << (p.ok() ? p->reason : "");
       }
       worst_overdue = std::max(worst_overdue, od);
     }
@@ -217,7 +223,8 @@ TEST_F(SchedulerTest, CoverageHoldsUnderSteadyIngestAndTheRateIsRespected) {
   // The reads stay within the planned budget plus one object (the debt of the last check)
   // per tier, plus the inventories read with each object (charged at least 64 KiB each).
   EXPECT_GT(read_bytes, 0u);
-  EXPECT_LE(static_cast<double>(read_bytes), planned_bytes + 2.0 * static_cast<double>(max_object) + 2 * 65536);
+  EXPECT_LE(static_cast<double>(read_bytes),
+            planned_bytes + 2.0 * static_cast<double>(max_object) + 2 * 65536);
   // Cycles completed and were summarised.
   auto st = fixity_->TierStatuses();
   ASSERT_EQ(st.size(), 2u);
@@ -227,12 +234,14 @@ TEST_F(SchedulerTest, CoverageHoldsUnderSteadyIngestAndTheRateIsRespected) {
 
 // A cap below the needed rate is honoured (and reported as at risk).
 TEST_F(SchedulerTest, ReadCapHoldsAndIsReportedAtRisk) {
-  for (int i = 0; i < 20; ++i) AddObject(4, 8192);
+  for (int i = 0; i < 20; ++i)
+    AddObject(4, 8192);
   // 20 objects × ~16 KiB per tier within one day needs ~4 B/s; cap at 1 B/s.
   MakeFixity(/*cap_bytes_s=*/1.0, /*period_days=*/1);
   uint64_t read = 0;
   uint64_t max_object = 0;
-  for (int i = 0; i < 20; ++i) max_object = std::max(max_object, TotalBytes("urn:uuid:obj-" + std::to_string(i)));
+  for (int i = 0; i < 20; ++i)
+    max_object = std::max(max_object, TotalBytes("urn:uuid:obj-" + std::to_string(i)));
   for (int hour = 0; hour < 48; ++hour) {
     clock_.Advance(kHour);
     auto r = fixity_->RunSlice("hot", 3600);
@@ -252,14 +261,16 @@ TEST_F(SchedulerTest, ReadCapHoldsAndIsReportedAtRisk) {
 // again, the cycle number and its progress survive.
 TEST_F(SchedulerTest, RestartInTheMiddleOfACycleResumesWhereItStopped) {
   std::vector<std::string> ids;
-  for (int i = 0; i < 30; ++i) ids.push_back(AddObject(2, 4096));
+  for (int i = 0; i < 30; ++i)
+    ids.push_back(AddObject(2, 4096));
   MakeFixity(/*cap_bytes_s=*/0, /*period_days=*/1);
   clock_.Advance(2 * kDay);  // everything overdue: a cycle over all 30 copies
   auto plan = fixity_->PlanRate("hot");
   ASSERT_OK(plan);
   // A slice that covers about a third of the copies.
   uint64_t hot_bytes = 0;
-  for (const auto& id : ids) hot_bytes += TotalBytes(id);
+  for (const auto& id : ids)
+    hot_bytes += TotalBytes(id);
   double seconds = (static_cast<double>(hot_bytes) / 3.0) / plan->bytes_per_s;
   auto first = fixity_->RunSlice("hot", seconds);
   ASSERT_OK(first);
@@ -297,7 +308,8 @@ TEST_F(SchedulerTest, RestartInTheMiddleOfACycleResumesWhereItStopped) {
 // written only for the state changes.
 TEST_F(SchedulerTest, DamageFoundBySchedulerIsRepairedFromTheOtherTier) {
   std::vector<std::string> ids;
-  for (int i = 0; i < 4; ++i) ids.push_back(AddObject(3, 4096));
+  for (int i = 0; i < 4; ++i)
+    ids.push_back(AddObject(3, 4096));
   MakeFixity(0, 1);
   // Flip one byte of a file on hot.
   fs::path f = ContentFile("hot", ids[2], 1);
@@ -321,15 +333,18 @@ TEST_F(SchedulerTest, DamageFoundBySchedulerIsRepairedFromTheOtherTier) {
   std::ifstream in(f, std::ios::binary);
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), good);
   bool in_attic = false;
-  for (auto it = fs::recursive_directory_iterator(dir_ / "attic"); it != fs::recursive_directory_iterator(); ++it) {
-    if (!it->is_regular_file()) continue;
+  for (auto it = fs::recursive_directory_iterator(dir_ / "attic");
+       it != fs::recursive_directory_iterator(); ++it) {
+    if (!it->is_regular_file())
+      continue;
     std::ifstream a(it->path(), std::ios::binary);
     in_attic = in_attic || std::string(std::istreambuf_iterator<char>(a), {}) == bad;
   }
   EXPECT_TRUE(in_attic);
   auto copies = catalog_->ListCopies(ids[2]);
   ASSERT_OK(copies);
-  for (const auto& c : *copies) EXPECT_EQ(c.state, "ok") << c.tier;
+  for (const auto& c : *copies)
+    EXPECT_EQ(c.state, "ok") << c.tier;
   // Events: damaged, recovered, and the cycle summary — nothing for the 3 clean copies.
   std::vector<std::string> types;
   ASSERT_OK(log_->ReadFrom(events_before, [&](const eventlog::Event& e) {

@@ -2,13 +2,13 @@
 // on the other medium; bit rot of every kind on either tier is found by one `verify --all`
 // pass and repaired from the other tier; damage to both copies of the same file is reported,
 // never "repaired"; the events and metrics say so; the next pass is clean.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <fstream>
-#include <sstream>
 #include <regex>
 #include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "formats/ocfl/validator.h"
 #include "tests/integration/harness.h"
@@ -30,14 +30,16 @@ class IntegrityTest : public ::testing::Test {
     ASSERT_TRUE(daemon_->Start()) << daemon_->stderr_text();
   }
   void TearDown() override {
-    if (daemon_) daemon_->Terminate();
+    if (daemon_)
+      daemon_->Terminate();
   }
 
   // Ingests a bag of `n` files and returns the object id; the files' content is remembered.
   std::string IngestBag(const std::string& name, int n) {
     std::map<std::string, std::string> files;
     for (int i = 0; i < n; ++i) {
-      std::string content = name + " tệp " + std::to_string(i) + " " + std::string(200 + i * 37, 'x');
+      std::string content =
+          name + " tệp " + std::to_string(i) + " " + std::string(200 + i * 37, 'x');
       files["hồ sơ/f" + std::to_string(i) + ".txt"] = content;
     }
     fs::path bag = tmp_ / name;
@@ -60,8 +62,10 @@ class IntegrityTest : public ::testing::Test {
           for (const auto& id : ids) {
             json o = Show(id);
             int ok = 0;
-            for (const auto& c : o["copies"]) ok += c.value("state", "") == "ok";
-            if (ok < 2) return false;
+            for (const auto& c : o["copies"])
+              ok += c.value("state", "") == "ok";
+            if (ok < 2)
+              return false;
           }
           return true;
         },
@@ -101,7 +105,8 @@ class IntegrityTest : public ::testing::Test {
     std::vector<Ev> out;
     std::vector<fs::path> segments;
     for (auto& e : fs::directory_iterator(home_ / "log")) {
-      if (e.path().extension() == ".jsonl") segments.push_back(e.path());
+      if (e.path().extension() == ".jsonl")
+        segments.push_back(e.path());
     }
     std::sort(segments.begin(), segments.end());
     for (const auto& seg : segments) {
@@ -109,7 +114,8 @@ class IntegrityTest : public ::testing::Test {
       std::string line;
       while (std::getline(in, line)) {
         json j = json::parse(line, nullptr, false);
-        if (!j.is_object()) continue;
+        if (!j.is_object())
+          continue;
         out.push_back({j.value("type", ""), j.value("object", ""), j.value("outcome", ""),
                        j.value("detail", json::object())});
       }
@@ -124,7 +130,8 @@ class IntegrityTest : public ::testing::Test {
     std::istringstream in(body);
     std::string line;
     while (std::getline(in, line)) {
-      if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+      if (line.rfind(series + " ", 0) == 0)
+        return std::stod(line.substr(series.size() + 1));
     }
     return -1;
   }
@@ -167,28 +174,45 @@ TEST_F(IntegrityTest, EveryObjectGetsAVerifiedCopyOnTheOtherMedium) {
 
 TEST_F(IntegrityTest, BitRotOfEveryKindIsFoundAndRepairedFromTheOtherTier) {
   std::vector<std::string> ids;
-  for (int i = 0; i < 8; ++i) ids.push_back(IngestBag("obj" + std::to_string(i), 4));
+  for (int i = 0; i < 8; ++i)
+    ids.push_back(IngestBag("obj" + std::to_string(i), 4));
   ASSERT_TRUE(WaitReplicated(ids));
 
   // Damage, each object once, on both tiers (never both copies of one object).
   std::map<std::string, std::string> expect_kind;  // object → a finding kind it must show
   FlipByte(Content("hot", ids[0], 1));
   expect_kind[ids[0]] = "digest_mismatch";
-  { fs::path f = Content("hot", ids[1], 2); Writable(f); fs::resize_file(f, 10); }
+  {
+    fs::path f = Content("hot", ids[1], 2);
+    Writable(f);
+    fs::resize_file(f, 10);
+  }
   expect_kind[ids[1]] = "size_mismatch";
-  { fs::path f = Content("hot", ids[2], 0); Writable(f.parent_path()); fs::remove(f); }
+  {
+    fs::path f = Content("hot", ids[2], 0);
+    Writable(f.parent_path());
+    fs::remove(f);
+  }
   expect_kind[ids[2]] = "missing_file";
-  { fs::path d = ObjectDir("hot", ids[3]) / "v1"; Writable(d); WriteFile(d / "stray.bin", "not mine"); }
+  {
+    fs::path d = ObjectDir("hot", ids[3]) / "v1";
+    Writable(d);
+    WriteFile(d / "stray.bin", "not mine");
+  }
   expect_kind[ids[3]] = "unexpected_file";
-  { fs::path f = ObjectDir("hot", ids[4]) / "inventory.json"; Writable(f);
-    std::ofstream(f, std::ios::app) << " "; }
+  {
+    fs::path f = ObjectDir("hot", ids[4]) / "inventory.json";
+    Writable(f);
+    std::ofstream(f, std::ios::app) << " ";
+  }
   expect_kind[ids[4]] = "inventory_mismatch";
   FlipByte(Content("warm", ids[5], 3));
   expect_kind[ids[5]] = "digest_mismatch";
   {  // the whole object gone from warm (someone's rm -rf)
     fs::path d = ObjectDir("warm", ids[6]);
     for (auto& e : fs::recursive_directory_iterator(d)) {
-      if (e.is_directory()) Writable(e.path());
+      if (e.is_directory())
+        Writable(e.path());
     }
     Writable(d);
     fs::remove_all(d);
@@ -220,7 +244,8 @@ TEST_F(IntegrityTest, BitRotOfEveryKindIsFoundAndRepairedFromTheOtherTier) {
     seen.insert(id);
     EXPECT_TRUE(p["repaired"].get<bool>()) << p.dump();
     bool has = false;
-    for (const auto& f : p["findings"]) has = has || f["kind"] == expect_kind[id];
+    for (const auto& f : p["findings"])
+      has = has || f["kind"] == expect_kind[id];
     EXPECT_TRUE(has) << "expected " << expect_kind[id] << " in " << p.dump();
   }
   EXPECT_EQ(seen.size(), 8u) << "detection must be 100%";
@@ -238,7 +263,8 @@ TEST_F(IntegrityTest, BitRotOfEveryKindIsFoundAndRepairedFromTheOtherTier) {
   // The damaged bytes were moved aside, never deleted.
   bool kept = false;
   for (auto& e : fs::recursive_directory_iterator(home_ / "attic")) {
-    if (e.is_regular_file() && ReadFile(e.path()) == flipped) kept = true;
+    if (e.is_regular_file() && ReadFile(e.path()) == flipped)
+      kept = true;
   }
   EXPECT_TRUE(kept) << "the flipped file is not in the attic";
 
@@ -248,7 +274,8 @@ TEST_F(IntegrityTest, BitRotOfEveryKindIsFoundAndRepairedFromTheOtherTier) {
     if (e.type == "fixity check" && !e.object.empty() && e.outcome == "failure") {
       failures[e.object]++;
     }
-    if (e.type == "recovery" && e.outcome == "success") recoveries[e.object]++;
+    if (e.type == "recovery" && e.outcome == "success")
+      recoveries[e.object]++;
   }
   EXPECT_EQ(failures.size(), 8u);
   EXPECT_EQ(recoveries.size(), 8u);
@@ -287,12 +314,14 @@ TEST_F(IntegrityTest, BothCopiesDamagedInTheSameFileIsReportedNotRepaired) {
   EXPECT_EQ(ReadFile(Content("hot", id, 1)), hot_bytes);
   json o = Show(id);
   EXPECT_EQ(o["state"], "damaged") << o.dump(2);
-  for (const auto& c : o["copies"]) EXPECT_EQ(c["state"], "damaged");
+  for (const auto& c : o["copies"])
+    EXPECT_EQ(c["state"], "damaged");
   EXPECT_EQ(Metric("vault_objects_damaged"), 1);
   EXPECT_GE(Metric("vault_repairs_total{outcome=\"failed\",tier=\"hot\"}") +
                 Metric("vault_repairs_total{outcome=\"no_good_copy\",tier=\"hot\"}"),
             1);
-  for (const auto& e : Events()) EXPECT_NE(e.type, "recovery");
+  for (const auto& e : Events())
+    EXPECT_NE(e.type, "recovery");
   auto st = Vaultctl({"--root", home_.string(), "status", "--json"});
   EXPECT_EQ(st.json()["integrity"]["damaged_objects"], 1u) << st.out;
 
@@ -328,9 +357,10 @@ TEST_F(IntegrityTest, MetricsPassPromtoolAndCoverTheContract) {
   std::string id = IngestBag("m", 2);
   ASSERT_TRUE(WaitReplicated({id}));
   std::string api = ReadFile(home_ / "run" / "api");
-  while (!api.empty() && api.back() == '\n') api.pop_back();
+  while (!api.empty() && api.back() == '\n')
+    api.pop_back();
   auto r = RunTool("/bin/bash", {std::string(VAULT_SOURCE_DIR) + "/monitoring/check_metrics.sh",
-                               api + "/metrics"});
+                                 api + "/metrics"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
@@ -349,8 +379,9 @@ TEST(PlacementMoveTest, MoveCopiesVerifiesSwitchesAndRemovesTheSource) {
   // A third tier on its own medium, and a move of the hot copy to it right away.
   auto tiers_at = cfg.find("[fixity]");
   ASSERT_NE(tiers_at, std::string::npos);
-  cfg.insert(tiers_at, "[[tiers]]\nname = \"cold\"\nkind = \"local\"\npath = \"tiers/cold\"\n"
-                       "medium = \"tape-1\"\n\n");
+  cfg.insert(tiers_at,
+             "[[tiers]]\nname = \"cold\"\nkind = \"local\"\npath = \"tiers/cold\"\n"
+             "medium = \"tape-1\"\n\n");
   cfg += "\n[[placement.moves]]\nfrom = \"hot\"\nto = \"cold\"\nafter_days = 0\n";
   WriteFile(home / "vault.toml", cfg);
   Daemon d(home);
@@ -362,10 +393,12 @@ TEST(PlacementMoveTest, MoveCopiesVerifiesSwitchesAndRemovesTheSource) {
   std::string id = r.json()["object_id"];
   const fs::path obj = store::OcflStore::ObjectPath(id);
   // The ingest's placement makes the second copy; a sweep then carries out the move.
-  ASSERT_TRUE(WaitFor([&] {
-    json o = Vaultctl({"--root", home.string(), "objects", "show", id, "--json"}).json();
-    return o["copies"].size() == 2;
-  }, 30));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        json o = Vaultctl({"--root", home.string(), "objects", "show", id, "--json"}).json();
+        return o["copies"].size() == 2;
+      },
+      30));
   auto [code, body] = d.Post("/api/v1/placement/sweep");
   ASSERT_EQ(code, 200) << body;
   json o = Vaultctl({"--root", home.string(), "objects", "show", id, "--json"}).json();
@@ -385,19 +418,23 @@ TEST(PlacementMoveTest, MoveCopiesVerifiesSwitchesAndRemovesTheSource) {
   // The log tells the story: replication to warm, replication to cold, transfer hot → cold.
   std::vector<std::string> story;
   for (auto& e : fs::directory_iterator(home / "log")) {
-    if (e.path().extension() != ".jsonl") continue;
+    if (e.path().extension() != ".jsonl")
+      continue;
     std::ifstream in(e.path());
     std::string line;
     while (std::getline(in, line)) {
       json j = json::parse(line, nullptr, false);
       std::string type = j.value("type", "");
-      if (type == "replication") story.push_back("replication→" + j["detail"].value("tier", ""));
+      if (type == "replication")
+        story.push_back("replication→" + j["detail"].value("tier", ""));
       if (type == "transfer") {
-        story.push_back("transfer " + j["detail"].value("from", "") + "→" + j["detail"].value("to", ""));
+        story.push_back("transfer " + j["detail"].value("from", "") + "→" +
+                        j["detail"].value("to", ""));
       }
     }
   }
-  EXPECT_EQ(story, (std::vector<std::string>{"replication→warm", "replication→cold", "transfer hot→cold"}));
+  EXPECT_EQ(story, (std::vector<std::string>{"replication→warm", "replication→cold",
+                                             "transfer hot→cold"}));
   // Verify: both remaining copies good; a rebuilt catalog agrees about where the copies are.
   EXPECT_EQ(Vaultctl({"--root", home.string(), "verify", id}).exit_code, 0);
   d.Terminate();
@@ -405,9 +442,49 @@ TEST(PlacementMoveTest, MoveCopiesVerifiesSwitchesAndRemovesTheSource) {
   ASSERT_TRUE(d.Start());
   o = Vaultctl({"--root", home.string(), "objects", "show", id, "--json"}).json();
   tiers.clear();
-  for (const auto& c : o["copies"]) tiers.insert(c["tier"].get<std::string>());
+  for (const auto& c : o["copies"])
+    tiers.insert(c["tier"].get<std::string>());
   EXPECT_EQ(tiers, (std::set<std::string>{"cold", "warm"})) << o.dump(2);
   d.Terminate();
+}
+
+}  // namespace
+}  // namespace vault::testing
+
+namespace vault::testing {
+namespace {
+
+// A tier whose disk is not mounted looks like an empty directory. vaultd must neither "repair"
+// every object onto the bare mount point nor record the copies as damaged: it refuses to start
+// on it, and a pass that meets it at run time fails with the reason and changes nothing.
+TEST_F(IntegrityTest, AnUnmountedTierIsNeverTakenForMissingObjects) {
+  std::string id = IngestBag("mount", 3);
+  ASSERT_TRUE(WaitReplicated({id}));
+  const fs::path warm = home_ / "tiers" / "warm", away = home_ / "tiers" / "warm.unmounted";
+
+  // At run time: the disk goes away under the daemon.
+  fs::rename(warm, away);
+  auto v = Vaultctl({"--root", home_.string(), "verify", "--all", "--wait", "--json"});
+  EXPECT_EQ(v.exit_code, 3) << v.out;
+  EXPECT_EQ(v.json()["state"], "failed") << v.out;
+  EXPECT_NE(v.json().value("error", "").find("unmounted"), std::string::npos) << v.out;
+  EXPECT_FALSE(fs::exists(warm)) << "something was written onto the bare mount point";
+  for (const auto& c : Show(id)["copies"]) EXPECT_EQ(c["state"], "ok") << c.dump();
+  for (const auto& e : Events()) EXPECT_NE(e.type, "recovery");
+
+  // At start: an empty directory where the catalog has copies.
+  daemon_->Terminate();
+  fs::create_directories(warm);
+  Daemon d(home_);
+  EXPECT_FALSE(d.Start(/*env=*/{}, /*timeout_s=*/20));
+  EXPECT_NE(d.stderr_text().find("is its disk mounted"), std::string::npos) << d.stderr_text();
+  EXPECT_TRUE(fs::is_empty(warm)) << "vaultd initialised a storage root on the bare mount point";
+
+  // Mounted again: all is well.
+  fs::remove(warm);
+  fs::rename(away, warm);
+  ASSERT_TRUE(daemon_->Start()) << daemon_->stderr_text();
+  EXPECT_EQ(VerifyAll(0)["findings_total"], 0u);
 }
 
 }  // namespace

@@ -5,9 +5,8 @@
 //           progress bar on stderr when stderr is a terminal, and prints the result (JSON with
 //           --json). Exit: 0 clean, 1 findings (repaired or not), 3 daemon unreachable or the
 //           pass failed.
-#include <unistd.h>
-
 #include <httplib.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -33,14 +32,18 @@ int VerifyObjects(ApiClient& c, const std::vector<std::string>& ids, bool as_jso
     if (r.http_status == 404) {
       results.push_back({{"object_id", id}, {"ok", false}, {"error", "no such object"}});
       ok = false;
-      if (!as_json) std::cout << "MISSING " << id << " (no such object)\n";
+      if (!as_json)
+        std::cout << "MISSING " << id << " (no such object)\n";
       continue;
     }
-    if (r.http_status != 200) return ReportApiFailure(r, "verify " + id);
+    if (r.http_status != 200)
+      return ReportApiFailure(r, "verify " + id);
     const bool obj_ok = Field(r.body, "ok").is_boolean() && Field(r.body, "ok").get<bool>();
-    if (!obj_ok) ok = false;
+    if (!obj_ok)
+      ok = false;
     results.push_back(r.body);
-    if (as_json) continue;
+    if (as_json)
+      continue;
     std::cout << (obj_ok ? "OK      " : "DAMAGED ") << id << "\n";
     for (const auto& cp : Arr(r.body, "copies")) {
       for (const auto& f : Arr(cp, "findings")) {
@@ -48,14 +51,17 @@ int VerifyObjects(ApiClient& c, const std::vector<std::string>& ids, bool as_jso
                   << "\n";
       }
       if (!Arr(cp, "findings").empty()) {
-        const bool repaired = Field(cp, "repaired").is_boolean() && Field(cp, "repaired").get<bool>();
+        const bool repaired =
+            Field(cp, "repaired").is_boolean() && Field(cp, "repaired").get<bool>();
         std::cout << "  " << Str(cp, "tier") << ": "
-                  << (repaired ? "đã sửa / repaired" : "CHƯA SỬA / not repaired: " + Str(cp, "repair_error"))
+                  << (repaired ? "đã sửa / repaired"
+                               : "CHƯA SỬA / not repaired: " + Str(cp, "repair_error"))
                   << "\n";
       }
     }
   }
-  if (as_json) Print({{"ok", ok}, {"objects", results}});
+  if (as_json)
+    Print({{"ok", ok}, {"objects", results}});
   return ok ? kExitOk : kExitNegative;
 }
 
@@ -63,7 +69,8 @@ void DrawProgress(const json& p) {
   const uint64_t total = U64(p, "bytes_total"), done = U64(p, "bytes_done");
   const uint64_t ctotal = U64(p, "copies_total"), cdone = U64(p, "copies_done");
   double frac = ctotal ? static_cast<double>(cdone) / static_cast<double>(ctotal) : 0;
-  if (total) frac = std::max(frac, static_cast<double>(done) / static_cast<double>(total));
+  if (total)
+    frac = std::max(frac, static_cast<double>(done) / static_cast<double>(total));
   frac = std::min(1.0, frac);
   const int width = 30;
   int fill = static_cast<int>(frac * width);
@@ -78,7 +85,8 @@ void DrawProgress(const json& p) {
 
 int VerifyAll(ApiClient& c, bool wait, bool as_json) {
   auto r = c.Post("/api/v1/fixity/runs", json::object());
-  if (r.http_status != 202) return ReportApiFailure(r, "verify --all");
+  if (r.http_status != 202)
+    return ReportApiFailure(r, "verify --all");
   const std::string run = Str(r.body, "run_id");
   if (!wait) {
     if (as_json) {
@@ -94,16 +102,24 @@ int VerifyAll(ApiClient& c, bool wait, bool as_json) {
   for (;;) {
     auto s = c.Get("/api/v1/fixity/runs/" + run);
     if (s.http_status != 200) {
-      if (bar) std::fputc('\n', stderr);
+      if (bar)
+        std::fputc('\n', stderr);
       return ReportApiFailure(s, "fixity run " + run);
     }
     p = s.body;
-    if (bar) DrawProgress(p);
-    if (Str(p, "state") != "running") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    if (bar)
+      DrawProgress(p);
+    if (Str(p, "state") != "running")
+      break;
+    // Poll fast at first (a short pass should not wait for the poll), then every 250 ms.
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::this_thread::sleep_for(std::chrono::milliseconds(elapsed < 5 ? 20 : 250));
   }
-  if (bar) std::fputc('\n', stderr);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (bar)
+    std::fputc('\n', stderr);
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   p["seconds"] = secs;
   p["bytes_per_second"] = secs > 0 ? static_cast<double>(U64(p, "bytes_done")) / secs : 0.0;
   const uint64_t findings = U64(p, "findings_total");
@@ -111,8 +127,8 @@ int VerifyAll(ApiClient& c, bool wait, bool as_json) {
     Print(p);
   } else {
     std::cout << "Kiểm tra toàn bộ / full fixity pass " << run << ": " << Str(p, "state") << "\n"
-              << "  " << U64(p, "copies_done") << " copies, " << U64(p, "files_done")
-              << " files, " << Human(U64(p, "bytes_done")) << " in " << secs << " s\n"
+              << "  " << U64(p, "copies_done") << " copies, " << U64(p, "files_done") << " files, "
+              << Human(U64(p, "bytes_done")) << " in " << secs << " s\n"
               << "  " << findings << " findings; " << U64(p, "damaged_copies")
               << " damaged copies, " << U64(p, "repaired_copies") << " repaired, "
               << U64(p, "unrepaired_copies") << " NOT repaired\n";
@@ -126,9 +142,11 @@ int VerifyAll(ApiClient& c, bool wait, bool as_json) {
         std::cout << "    " << Str(f, "kind") << " " << Str(f, "path") << "\n";
       }
     }
-    if (!Str(p, "error").empty()) std::cout << "  error: " << Str(p, "error") << "\n";
+    if (!Str(p, "error").empty())
+      std::cout << "  error: " << Str(p, "error") << "\n";
   }
-  if (Str(p, "state") != "done") return kExitUnavailable;
+  if (Str(p, "state") != "done")
+    return kExitUnavailable;
   return findings == 0 ? kExitOk : kExitNegative;
 }
 

@@ -237,6 +237,11 @@ void WriteBatch::SetLastAppliedSeq(uint64_t seq) { ops_.emplace_back(LastApplied
 void WriteBatch::DeleteCopy(std::string object_id, std::string tier) {
   ops_.emplace_back(CopyDelete{std::move(object_id), std::move(tier)});
 }
+void WriteBatch::TouchCopy(std::string object_id, std::string tier, std::string expected_state,
+                           int64_t last_verified_ms) {
+  ops_.emplace_back(CopyTouch{std::move(object_id), std::move(tier), std::move(expected_state),
+                              last_verified_ms});
+}
 void WriteBatch::PutState(std::string key, nlohmann::json value) {
   ops_.emplace_back(StatePut{std::move(key), std::move(value)});
 }
@@ -427,10 +432,16 @@ Status MigrateFrom1(const lmdb::Txn& txn, const Dbis& d) {
   }));
   std::set<std::string> touched;
   for (auto& c : copies) {
-    if (c.bytes == 0) {
+    // Schema 1 kept no sizes and left last_verified at 0 unless a verify ran: take the object's
+    // bytes, and its ingest time as the last verification (every digest was checked then) —
+    // what a rebuild from the log gives.
+    if (c.bytes == 0 || c.last_verified_ms == 0) {
       if (auto ov = txn.Get(d.objects, c.object_id); ov.ok() && *ov) {
         if (auto oj = ParseValue(**ov, "objects"); oj.ok()) {
-          if (auto o = ObjectFromJson(*oj); o.ok()) c.bytes = o->bytes;
+          if (auto o = ObjectFromJson(*oj); o.ok()) {
+            if (c.bytes == 0) c.bytes = o->bytes;
+            if (c.last_verified_ms == 0) c.last_verified_ms = ParseIso8601Millis(o->created).value_or(0);
+          }
         }
       }
       VAULT_RETURN_IF_ERROR(PutJson(txn, d.copies, Composite(c.object_id, c.tier), ToJson(c)));
@@ -515,6 +526,21 @@ Status Catalog::Impl::ApplyOnce(const WriteBatch& b) {
       VAULT_ASSIGN_OR_RETURN(bool existed, UnindexCopy(txn, d, cd->object_id, cd->tier, tier_stats));
       if (existed) s = txn.Del(d.copies, Composite(cd->object_id, cd->tier)).status();
       touched.insert(cd->object_id);
+    } else if (const auto* ct = std::get_if<WriteBatch::CopyTouch>(&op)) {
+      VAULT_RETURN_IF_ERROR(CheckId(ct->object_id, "copy object_id"));
+      VAULT_RETURN_IF_ERROR(CheckId(ct->tier, "copy tier"));
+      VAULT_ASSIGN_OR_RETURN(std::optional<std::string> old,
+                             txn.Get(d.copies, Composite(ct->object_id, ct->tier)));
+      if (old) {
+        VAULT_ASSIGN_OR_RETURN(json oj, ParseValue(*old, "copies"));
+        VAULT_ASSIGN_OR_RETURN(CopyRecord cur, CopyFromJson(oj));
+        if (cur.state == ct->expected_state && cur.last_verified_ms != ct->last_verified_ms) {
+          VAULT_RETURN_IF_ERROR(UnindexCopy(txn, d, cur.object_id, cur.tier, tier_stats).status());
+          cur.last_verified_ms = ct->last_verified_ms;
+          s = PutJson(txn, d.copies, Composite(cur.object_id, cur.tier), ToJson(cur));
+          if (s.ok()) s = IndexCopy(txn, d, cur, tier_stats);
+        }
+      }
     } else if (const auto* sp = std::get_if<WriteBatch::StatePut>(&op)) {
       VAULT_RETURN_IF_ERROR(CheckId(sp->key, "state key"));
       if (sp->value) {

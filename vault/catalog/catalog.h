@@ -115,6 +115,11 @@ class WriteBatch {
   // damaged/active state (the object is "damaged" while it has copies and none is "ok").
   void PutCopy(CopyRecord r);
   void DeleteCopy(std::string object_id, std::string tier);
+  // Sets last_verified_ms of an existing copy whose state is still `expected_state` (a routine
+  // check found it as it was); does nothing when the copy is gone or its state changed since
+  // (a concurrent move, repair or state-change event wins).
+  void TouchCopy(std::string object_id, std::string tier, std::string expected_state,
+                 int64_t last_verified_ms);
   // Operational key/value state (not rebuilt). DeleteState of an absent key is fine.
   void PutState(std::string key, nlohmann::json value);
   void DeleteState(std::string key);
@@ -152,8 +157,14 @@ class WriteBatch {
     std::string key;
     std::optional<nlohmann::json> value;  // nullopt = delete
   };
+  struct CopyTouch {
+    std::string object_id, tier, expected_state;
+    int64_t last_verified_ms;
+  };
   using Op = std::variant<ObjectRecord, FileRecord, CopyRecord, Fingerprint, EventIndex,
-                          LastApplied, Job, CopyDelete, StatePut>;
+                          LastApplied, Job, CopyDelete, StatePut, CopyTouch>;
+  // Appends every op of `other` (in order).
+  void Append(const WriteBatch& other) { ops_.insert(ops_.end(), other.ops_.begin(), other.ops_.end()); }
   const std::vector<Op>& ops() const { return ops_; }
 
  private:

@@ -127,6 +127,7 @@ enabled = true
 headroom = 1.5          # read this much faster than strictly needed
 utc_offset_hours = 7    # time zone of the windows (Vietnam)
 threads = 0             # hashing threads, 0 = all cores
+objects_per_tier = 0    # objects checked at once per tier, 0 = twice the hashing threads
 
 # Placement: how many good copies each retention class needs, and on distinct media.
 [placement]
@@ -244,7 +245,8 @@ Result<Config> ParseConfig(std::string_view text, const std::filesystem::path& h
 
   if (auto* fx = root["fixity"].as_table()) {
     VAULT_RETURN_IF_ERROR(CheckKeys(
-        *fx, {"enabled", "headroom", "utc_offset_hours", "threads", "tick_seconds"}, "fixity."));
+        *fx, {"enabled", "headroom", "utc_offset_hours", "threads", "tick_seconds", "objects_per_tier"},
+        "fixity."));
     if (const toml::node* n = fx->get("enabled")) {
       auto v = n->value<bool>();
       if (!v) return Bad("fixity.enabled", "must be true or false", &n->source());
@@ -259,6 +261,8 @@ Result<Config> ParseConfig(std::string_view text, const std::filesystem::path& h
       c.fixity.utc_offset_hours = static_cast<int>(*v);
     }
     VAULT_RETURN_IF_ERROR(Read(*fx, "threads", c.fixity.threads, "fixity."));
+    VAULT_RETURN_IF_ERROR(Read(*fx, "objects_per_tier", c.fixity.objects_per_tier, "fixity."));
+    if (c.fixity.objects_per_tier > 256) return Bad("fixity.objects_per_tier", "must be 0..256", nullptr);
     VAULT_RETURN_IF_ERROR(Read(*fx, "tick_seconds", c.fixity.tick_seconds, "fixity."));
     if (c.fixity.headroom < 1.0 || c.fixity.headroom > 10.0) {
       return Bad("fixity.headroom", "must be 1.0..10.0", nullptr);

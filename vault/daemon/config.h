@@ -35,6 +35,8 @@ struct FixityConfig {
   double headroom = 1.5;        // read faster than the bare need by this factor
   int utc_offset_hours = 7;     // local time of tier windows (Vietnam: UTC+7)
   int threads = 0;              // hashing threads; 0 = all cores
+  int objects_per_tier = 0;     // objects checked at once per tier; 0 = 2 × hashing threads
+                                // (memory grows with this × the largest object's file count)
   double tick_seconds = 2.0;    // how often the scheduler wakes
 };
 

@@ -12,9 +12,8 @@
 #pragma once
 
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "vault/base/status.h"
 #include "vault/daemon/vault.h"

@@ -73,7 +73,21 @@ Result<std::unique_ptr<Vault>> Vault::Open(const fs::path& home_in, Options o, C
                         v->home_.receipts(), v->home_.log()}) {
     VAULT_RETURN_IF_ERROR(CreateDirsDurable(d));
   }
+  if (o.open_catalog) {
+    VAULT_ASSIGN_OR_RETURN(v->catalog_, catalog::Catalog::Open(v->home_.catalog()));
+  }
   for (const auto& tc : v->config_.tiers) {
+    // A tier the catalog holds copies on must still be a storage root: an empty directory there
+    // is a disk that is not mounted, and initialising it would let repair fill the mount point.
+    if (v->catalog_ && !fs::exists(tc.path / "0=ocfl_1.1", ec)) {
+      VAULT_ASSIGN_OR_RETURN(auto ts, v->catalog_->GetTierStats());
+      if (auto it = ts.find(tc.name); it != ts.end() && it->second.copies() > 0) {
+        return Status::FailedPrecondition(
+            "tier '" + tc.name + "' at " + tc.path.string() + " is not an OCFL storage root, "
+            "but the catalog has " + std::to_string(it->second.copies()) +
+            " copies on it: is its disk mounted? (vaultd will not initialise it)");
+      }
+    }
     VAULT_ASSIGN_OR_RETURN(auto tier, tiers::OpenLocalTier(tc.name, tc.path));
     VAULT_ASSIGN_OR_RETURN(auto store, store::OcflStore::Open(*tier));
     v->stores_[tc.name] = store.get();
@@ -82,7 +96,6 @@ Result<std::unique_ptr<Vault>> Vault::Open(const fs::path& home_in, Options o, C
   }
   VAULT_ASSIGN_OR_RETURN(v->log_, eventlog::EventLog::Open(v->home_.log(), clock));
   if (!o.open_catalog) return v;
-  VAULT_ASSIGN_OR_RETURN(v->catalog_, catalog::Catalog::Open(v->home_.catalog()));
 
   ingest::Ingester::Env env;
   env.home = v->home_;

@@ -1,4 +1,5 @@
 // vaultd: the archive-vault daemon. Runs in the foreground (systemd Type=notify).
+#include <malloc.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -32,6 +33,12 @@ void Notify(const char* state) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Two malloc arenas: the daemon's threads come and go (object checks, jobs), and with one
+  // arena per thread (glibc's default, up to 8 per core) freed memory stays spread over many
+  // arenas, so resident memory grew with the work done rather than with what is in use.
+  // Measured (tests/bench/fixity_bench.sh): a full pass over 100,000 files peaks at 48 MiB
+  // instead of 74. Hashing does not allocate per block, so contention is negligible.
+  mallopt(M_ARENA_MAX, 2);
   std::string root = "/var/lib/archive-vault";
   std::string listen;
   CLI::App app{"vaultd — the archive-vault daemon"};

@@ -7,6 +7,7 @@
 
 #include "vault/base/ids.h"
 #include "vault/base/logging.h"
+#include "vault/base/unicode.h"
 #include "vault/clib/crypto.h"
 
 namespace vault::fixity {
@@ -24,7 +25,7 @@ int64_t NowMs(Clock& c) { return ToUnixMillis(c.Now()); }
 
 std::string UtcStamp(int64_t ms) {
   time_t secs = static_cast<time_t>(ms / 1000);
-  struct tm tm_utc{};
+  struct tm tm_utc {};
   gmtime_r(&secs, &tm_utc);
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%04d%02d%02dT%02d%02d%02dZ", tm_utc.tm_year + 1900,
@@ -32,16 +33,21 @@ std::string UtcStamp(int64_t ms) {
   return buf;
 }
 
+// Paths come from whatever is found on disk: escaped, so that a hostile name can never make the
+// event log (strict UTF-8) refuse the record.
 json FindingJson(const Finding& f) {
-  json j{{"kind", FindingKindName(f.kind)}, {"path", f.path}};
-  if (!f.expected.empty()) j["expected"] = f.expected;
-  if (!f.actual.empty()) j["actual"] = f.actual;
+  json j{{"kind", FindingKindName(f.kind)}, {"path", EscapeInvalidUtf8(f.path)}};
+  if (!f.expected.empty())
+    j["expected"] = f.expected;
+  if (!f.actual.empty())
+    j["actual"] = f.actual;
   return j;
 }
 
 json FindingsJson(const std::vector<Finding>& fs) {
   json a = json::array();
-  for (size_t i = 0; i < fs.size() && i < kMaxFindingsInEvent; ++i) a.push_back(FindingJson(fs[i]));
+  for (size_t i = 0; i < fs.size() && i < kMaxFindingsInEvent; ++i)
+    a.push_back(FindingJson(fs[i]));
   return a;
 }
 
@@ -78,7 +84,8 @@ json PassProgress::ToJson() const {
          {"repaired_copies", repaired_copies},
          {"unrepaired_copies", unrepaired_copies},
          {"problems", problems}};
-  if (!error.empty()) j["error"] = error;
+  if (!error.empty())
+    j["error"] = error;
   return j;
 }
 
@@ -101,28 +108,24 @@ struct Fixity::Pass {
   PassProgress p;
 };
 
-// Holds one object for the current thread; waits while another thread holds it.
-class Fixity::ObjectLock {
- public:
-  ObjectLock(Fixity& f, std::string id) : f_(f), id_(std::move(id)) {
-    std::unique_lock lk(f_.mu_);
-    f_.busy_cv_.wait(lk, [&] { return f_.busy_.count(id_) == 0; });
-    f_.busy_.insert(id_);
-  }
-  ~ObjectLock() {
-    {
-      std::lock_guard lk(f_.mu_);
-      f_.busy_.erase(id_);
-    }
-    f_.busy_cv_.notify_all();
-  }
-  ObjectLock(const ObjectLock&) = delete;
-  ObjectLock& operator=(const ObjectLock&) = delete;
+Fixity::ObjectLock::ObjectLock(Fixity& f, std::string id) : f_(f), id_(std::move(id)) {
+  std::unique_lock lk(f_.mu_);
+  f_.busy_cv_.wait(lk, [&] { return f_.busy_.count(id_) == 0; });
+  f_.busy_.insert(id_);
+}
 
- private:
-  Fixity& f_;
-  std::string id_;
-};
+Fixity::ObjectLock::~ObjectLock() {
+  {
+    std::lock_guard lk(f_.mu_);
+    f_.busy_.erase(id_);
+  }
+  f_.busy_cv_.notify_all();
+}
+
+bool Fixity::stopping() {
+  std::lock_guard lk(bg_mu_);
+  return stop_;
+}
 
 Fixity::Fixity(Env env) : env_(std::move(env)) {
   int threads = env_.pool ? env_.pool->threads() : 1;
@@ -140,7 +143,8 @@ Fixity::~Fixity() { Stop(); }
 
 const TierSetup* Fixity::FindTier(const std::string& name) const {
   for (const auto& t : env_.tiers) {
-    if (t.name == name) return &t;
+    if (t.name == name)
+      return &t;
   }
   return nullptr;
 }
@@ -160,12 +164,16 @@ Status Fixity::Record(std::vector<eventlog::EventDraft> drafts) {
 }
 
 Result<CopyResult> Fixity::CheckCopy(const std::string& tier, const std::string& object_id,
-                                     RateLimiter* limiter) {
+                                     RateLimiter* limiter, bool lock_held) {
   const TierSetup* t = FindTier(tier);
-  if (t == nullptr) return Status::NotFound("no tier '" + tier + "'");
-  ObjectLock lock(*this, object_id);
+  if (t == nullptr)
+    return Status::NotFound("no tier '" + tier + "'");
+  std::optional<ObjectLock> lock;
+  if (!lock_held)
+    lock.emplace(*this, object_id);
   catalog::WriteBatch routine;
   VAULT_ASSIGN_OR_RETURN(CopyResult r, CheckCopyLocked(*t, object_id, limiter, 0, &routine));
+  // Applied while the object is still held: nothing can move or re-record it in between.
   VAULT_RETURN_IF_ERROR(env_.catalog->Apply(routine));
   return r;
 }
@@ -176,14 +184,17 @@ Result<CopyResult> Fixity::CheckCopyLocked(const TierSetup& t, const std::string
   VAULT_ASSIGN_OR_RETURN(auto copies, env_.catalog->ListCopies(object_id));
   std::optional<catalog::CopyRecord> copy;
   for (auto& c : copies) {
-    if (c.tier == t.name) copy = c;
+    if (c.tier == t.name)
+      copy = c;
   }
-  if (!copy) return Status::NotFound("object " + object_id + " has no copy on tier " + t.name);
+  if (!copy)
+    return Status::NotFound("object " + object_id + " has no copy on tier " + t.name);
 
   CopyResult r;
   r.object_id = object_id;
   r.tier = t.name;
   r.state_before = copy->state;
+  r.last_verified_before = copy->last_verified_ms;
   ContentHasher hasher;
   store::VerifyOptions vo;
   vo.mode = t.mode;
@@ -192,49 +203,66 @@ Result<CopyResult> Fixity::CheckCopyLocked(const TierSetup& t, const std::string
     vo.hasher = &hasher;
   }
   store::VerifyStats vs;
-  VAULT_ASSIGN_OR_RETURN(std::vector<Finding> findings,
-                         t.store->VerifyObject(object_id, vo, &vs));
+  VAULT_ASSIGN_OR_RETURN(std::vector<Finding> findings, t.store->VerifyObject(object_id, vo, &vs));
   r.files = vs.files_checked;
   r.bytes = vs.bytes_hashed;
-  if (env_.observer) env_.observer->OnCopyVerified(t.name, r.files, r.bytes);
+  for (const auto& f : findings) {
+    if (f.kind != FindingKind::kMissingObject)
+      continue;
+    // A whole object missing is believable only on a tier that is there: an unmounted disk
+    // shows an empty directory, and "repairing" every object onto the bare mount point would
+    // fill the wrong file system.
+    auto root = t.store->tier().Stat(std::string(ocfl::kRootNamaste));
+    if (!root.ok()) {
+      return Status::Unavailable("tier " + t.name + " looks unmounted or gone (" +
+                                 std::string(ocfl::kRootNamaste) +
+                                 " missing): not checking or repairing on it");
+    }
+  }
+  if (env_.observer)
+    env_.observer->OnCopyVerified(t.name, r.files, r.bytes);
 
   auto detail = [&](const std::string& state) {
-    return json{{"tier", t.name}, {"state", state}, {"version", copy->version},
-                {"bytes", copy->bytes}, {"previous", copy->state}};
+    return json{{"tier", t.name},
+                {"state", state},
+                {"version", copy->version},
+                {"bytes", copy->bytes},
+                {"previous", copy->state}};
   };
   if (findings.empty()) {
     r.state_after = "ok";
     if (copy->state != "ok") {
       // Found good again (repaired by hand, or a transient read error): a state change.
-      VAULT_RETURN_IF_ERROR(Record({{"fixity check", object_id, env_.agent, "success", detail("ok")}}));
+      VAULT_RETURN_IF_ERROR(
+          Record({{"fixity check", object_id, env_.agent, "success", detail("ok")}}));
     } else {
-      copy->last_verified_ms = NowMs(*env_.clock);
-      routine->PutCopy(*copy);
+      routine->TouchCopy(object_id, t.name, "ok", NowMs(*env_.clock));
     }
     return r;
   }
 
   for (const auto& f : findings) {
-    if (env_.observer) env_.observer->OnFinding(t.name, f.kind);
+    if (env_.observer)
+      env_.observer->OnFinding(t.name, f.kind);
   }
   r.findings = findings;
   if (copy->state == "ok") {
     json d = detail("damaged");
     d["findings"] = FindingsJson(findings);
     d["findings_total"] = findings.size();
-    LogWarning(kComponent, "copy of " + object_id + " on " + t.name + " is damaged: " +
-                               std::to_string(findings.size()) + " finding(s), first: " +
-                               std::string(FindingKindName(findings[0].kind)) + " " +
-                               findings[0].path);
+    LogWarning(kComponent,
+               "copy of " + object_id + " on " + t.name +
+                   " is damaged: " + std::to_string(findings.size()) + " finding(s), first: " +
+                   std::string(FindingKindName(findings[0].kind)) + " " + findings[0].path);
     VAULT_RETURN_IF_ERROR(Record({{"fixity check", object_id, env_.agent, "failure", d}}));
   }
   Status rs = Repair(t, object_id, findings, r, depth);
-  if (!rs.ok()) r.repair_error = rs.ToString();
+  if (!rs.ok())
+    r.repair_error = rs.ToString();
   r.state_after = r.repaired ? "ok" : "damaged";
   if (!r.repaired && copy->state != "ok") {
     // Still damaged, as it was: no state change, no event; the copy was checked now.
-    copy->last_verified_ms = NowMs(*env_.clock);
-    routine->PutCopy(*copy);
+    routine->TouchCopy(object_id, t.name, copy->state, NowMs(*env_.clock));
   }
   return r;
 }
@@ -248,9 +276,11 @@ Status Fixity::Repair(const TierSetup& t, const std::string& object_id,
   std::vector<std::pair<const TierSetup*, bool /*ok*/>> sources;
   for (const char* want : {"ok", "damaged"}) {
     for (const auto& cand : env_.tiers) {
-      if (cand.name == t.name) continue;
+      if (cand.name == t.name)
+        continue;
       for (const auto& c : copies) {
-        if (c.tier == cand.name && c.state == want) sources.emplace_back(&cand, c.state == "ok");
+        if (c.tier == cand.name && c.state == want)
+          sources.emplace_back(&cand, c.state == "ok");
       }
     }
   }
@@ -258,14 +288,16 @@ Status Fixity::Repair(const TierSetup& t, const std::string& object_id,
     r.repair_error = "no good copy on another tier";
     LogError(kComponent, "object " + object_id + ": copy on " + t.name +
                              " is damaged and no other tier holds a good copy");
-    if (env_.observer) env_.observer->OnRepair(t.name, "no_good_copy");
+    if (env_.observer)
+      env_.observer->OnRepair(t.name, "no_good_copy");
     return Status::Ok();
   }
   const int64_t now = NowMs(*env_.clock);
   for (const auto& [src, src_ok] : sources) {
     std::filesystem::path attic =
         env_.attic / t.name / (UtcStamp(now) + "-" + Sha256Hex(object_id).substr(0, 16));
-    for (int n = 2; std::filesystem::exists(attic); ++n) {
+    std::error_code ec;
+    for (int n = 2; std::filesystem::exists(attic, ec); ++n) {
       attic = env_.attic / t.name /
               (UtcStamp(now) + "-" + Sha256Hex(object_id).substr(0, 16) + "-" + std::to_string(n));
     }
@@ -279,7 +311,8 @@ Status Fixity::Repair(const TierSetup& t, const std::string& object_id,
         // repaired from a third copy if there is one).
         catalog::WriteBatch routine;
         auto sr = CheckCopyLocked(*src, object_id, nullptr, depth + 1, &routine);
-        if (sr.ok()) (void)env_.catalog->Apply(routine);
+        if (sr.ok())
+          (void)env_.catalog->Apply(routine);
       }
       continue;
     }
@@ -297,16 +330,15 @@ Status Fixity::Repair(const TierSetup& t, const std::string& object_id,
       findings = std::move(again);
       continue;
     }
-    json moved = rep->moved_aside, restored = rep->restored;
-    json d{{"tier", t.name},
-           {"state", "ok"},
-           {"source", src->name},
-           {"version", ""},
-           {"bytes", uint64_t{0}},
-           {"moved_aside", moved},
-           {"restored", restored},
-           {"attic", attic.string()},
-           {"findings", FindingsJson(r.findings)}};
+    json moved = json::array(), restored = json::array();
+    for (const auto& p : rep->moved_aside)
+      moved.push_back(EscapeInvalidUtf8(p));
+    for (const auto& p : rep->restored)
+      restored.push_back(EscapeInvalidUtf8(p));
+    json d{
+        {"tier", t.name},       {"state", "ok"},           {"source", src->name},
+        {"version", ""},        {"bytes", uint64_t{0}},    {"moved_aside", moved},
+        {"restored", restored}, {"attic", attic.string()}, {"findings", FindingsJson(r.findings)}};
     for (const auto& c : copies) {
       if (c.tier == t.name) {
         d["version"] = c.version;
@@ -320,16 +352,19 @@ Status Fixity::Repair(const TierSetup& t, const std::string& object_id,
                             attic.string() + ")");
     r.repaired = true;
     r.repair_source = src->name;
-    if (env_.observer) env_.observer->OnRepair(t.name, "repaired");
+    if (env_.observer)
+      env_.observer->OnRepair(t.name, "repaired");
     return Status::Ok();
   }
-  if (env_.observer) env_.observer->OnRepair(t.name, "failed");
+  if (env_.observer)
+    env_.observer->OnRepair(t.name, "failed");
   return Status::Ok();
 }
 
 std::vector<Result<CopyResult>> Fixity::CheckMany(const TierSetup& t,
                                                   const std::vector<std::string>& ids,
-                                                  RateLimiter* limiter) {
+                                                  RateLimiter* limiter,
+                                                  catalog::WriteBatch* routine) {
   std::vector<Result<CopyResult>> out(ids.size(), Result<CopyResult>(Status::Internal("not run")));
   std::vector<catalog::WriteBatch> routines(ids.size());
   std::atomic<size_t> next{0};
@@ -345,24 +380,20 @@ std::vector<Result<CopyResult>> Fixity::CheckMany(const TierSetup& t,
   };
   size_t n = std::min<size_t>(ids.size(), static_cast<size_t>(concurrency_));
   std::vector<std::thread> threads;
-  for (size_t i = 1; i < n; ++i) threads.emplace_back(work);
+  for (size_t i = 1; i < n; ++i)
+    threads.emplace_back(work);
   work();
-  for (auto& th : threads) th.join();
-  catalog::WriteBatch all;
-  for (auto& b : routines) {
-    for (const auto& op : b.ops()) {
-      if (const auto* c = std::get_if<catalog::CopyRecord>(&op)) all.PutCopy(*c);
-    }
-  }
-  if (Status s = env_.catalog->Apply(all); !s.ok()) {
-    LogError(kComponent, "cannot record verification times: " + s.ToString());
-  }
+  for (auto& th : threads)
+    th.join();
+  for (auto& b : routines)
+    routine->Append(b);
   return out;
 }
 
 Result<json> Fixity::LoadCycle(const std::string& tier) {
   VAULT_ASSIGN_OR_RETURN(auto v, env_.catalog->GetState("fixity/" + tier));
-  if (v && v->is_object()) return *v;
+  if (v && v->is_object())
+    return *v;
   return json{{"cycle", 0}, {"started_ms", 0}};
 }
 
@@ -384,14 +415,17 @@ json NewCycle(const json& prev, int64_t now, const catalog::TierStats& ts) {
 // Counts a checked copy into the cycle (when it belonged to the cycle: last verified before the
 // cycle started).
 void CountIntoCycle(json& cycle, int64_t last_verified_before, const CopyResult& r) {
-  if (last_verified_before >= I64(cycle, "started_ms")) return;
+  if (last_verified_before >= I64(cycle, "started_ms"))
+    return;
   cycle["copies_done"] = U64(cycle, "copies_done") + 1;
   cycle["bytes_done"] = U64(cycle, "bytes_done") + r.bytes;
   if (!r.findings.empty()) {
     cycle["damaged"] = U64(cycle, "damaged") + 1;
-    if (r.repaired) cycle["repaired"] = U64(cycle, "repaired") + 1;
+    if (r.repaired)
+      cycle["repaired"] = U64(cycle, "repaired") + 1;
     json& f = cycle["findings"];
-    if (!f.is_object()) f = json::object();
+    if (!f.is_object())
+      f = json::object();
     for (const auto& fd : r.findings) {
       std::string k(FindingKindName(fd.kind));
       f[k] = U64(f, k.c_str()) + 1;
@@ -402,16 +436,19 @@ void CountIntoCycle(json& cycle, int64_t last_verified_before, const CopyResult&
 
 Result<policies::RateEstimator::Plan> Fixity::PlanRate(const std::string& tier) {
   const TierSetup* t = FindTier(tier);
-  if (t == nullptr) return Status::NotFound("no tier '" + tier + "'");
+  if (t == nullptr)
+    return Status::NotFound("no tier '" + tier + "'");
   const int64_t now = NowMs(*env_.clock);
   policies::RateEstimator est(t->policy, now);
   std::optional<catalog::QueuedCopy> after;
   for (;;) {
-    VAULT_ASSIGN_OR_RETURN(auto page, env_.catalog->ListVerifyQueue(tier, INT64_MAX, 4096,
-                                                                    after ? &*after : nullptr));
+    VAULT_ASSIGN_OR_RETURN(
+        auto page, env_.catalog->ListVerifyQueue(tier, INT64_MAX, 4096, after ? &*after : nullptr));
     // A copy costs at least its metadata reads: an empty object still needs checking.
-    for (const auto& q : page) est.Add(q.last_verified_ms, std::max(q.bytes, kMinChargeBytes));
-    if (page.size() < 4096) break;
+    for (const auto& q : page)
+      est.Add(q.last_verified_ms, std::max(q.bytes, kMinChargeBytes));
+    if (page.size() < 4096)
+      break;
     after = page.back();
   }
   return est.Finish();
@@ -419,7 +456,8 @@ Result<policies::RateEstimator::Plan> Fixity::PlanRate(const std::string& tier) 
 
 Result<Fixity::SliceReport> Fixity::RunSlice(const std::string& tier, double seconds) {
   const TierSetup* t = FindTier(tier);
-  if (t == nullptr) return Status::NotFound("no tier '" + tier + "'");
+  if (t == nullptr)
+    return Status::NotFound("no tier '" + tier + "'");
   TierState& st = State(tier);
   std::lock_guard slice(st.slice_mu);
   SliceReport rep;
@@ -440,15 +478,15 @@ Result<Fixity::SliceReport> Fixity::RunSlice(const std::string& tier, double sec
     st.in_window = in_window;
   }
   rep.rate = plan.bytes_per_s;
-  if (st.cap && plan.bytes_per_s > 0) st.cap->SetRate(std::min(plan.bytes_per_s * 2, t->policy.max_read_bytes_s));
-  if (passes_running_.load() > 0 || !in_window) return rep;
+  if (passes_running_.load() > 0 || !in_window)
+    return rep;
 
   // Budget: the planned rate over the slice; unused budget is kept for at most one minute of
   // reading (idle time does not turn into a burst).
   const double add = plan.bytes_per_s * seconds;
   st.tokens = std::min(st.tokens + add, std::max(add, plan.bytes_per_s * 60.0));
 
-  json cycle;
+  int64_t cycle_start = 0;
   {
     std::lock_guard lk(st.cycle_mu);
     if (st.cycle.is_null()) {
@@ -461,24 +499,24 @@ Result<Fixity::SliceReport> Fixity::RunSlice(const std::string& tier, double sec
       b.PutState("fixity/" + tier, st.cycle);
       VAULT_RETURN_IF_ERROR(env_.catalog->Apply(b));
     }
-    cycle = st.cycle;
+    cycle_start = I64(st.cycle, "started_ms");
   }
-  const int64_t cycle_start = I64(cycle, "started_ms");
 
   std::optional<catalog::QueuedCopy> after;
-  while (st.tokens > 0) {
-    VAULT_ASSIGN_OR_RETURN(auto queue,
-                           env_.catalog->ListVerifyQueue(tier, cycle_start,
-                                                         static_cast<size_t>(concurrency_),
-                                                         after ? &*after : nullptr));
+  while (st.tokens > 0 && !stopping()) {
+    VAULT_ASSIGN_OR_RETURN(auto queue, env_.catalog->ListVerifyQueue(
+                                           tier, cycle_start, static_cast<size_t>(concurrency_),
+                                           after ? &*after : nullptr));
     if (queue.empty() && after) {
       // Every copy after the last one checked is done. Copies before it that are still in
       // the cycle failed to check in this slice: leave them for the next one.
       VAULT_ASSIGN_OR_RETURN(auto left, env_.catalog->ListVerifyQueue(tier, cycle_start, 1));
-      if (!left.empty()) break;
+      if (!left.empty())
+        break;
     }
     if (queue.empty()) {
-      // Cycle complete: one summary event when it verified anything, then the next cycle.
+      // Cycle complete: one summary event when it verified anything, then the next cycle —
+      // only once the summary is in the log (else the next slice tries again).
       std::lock_guard lk(st.cycle_mu);
       json done = st.cycle;
       if (U64(done, "copies_done") > 0) {
@@ -488,61 +526,77 @@ Result<Fixity::SliceReport> Fixity::RunSlice(const std::string& tier, double sec
         d["started"] = FormatIso8601(TimePoint(std::chrono::milliseconds(I64(done, "started_ms"))));
         d.erase("last_end_ms");
         const bool clean = U64(done, "damaged") == U64(done, "repaired");
-        (void)Record({{"fixity check", "", env_.agent, clean ? "success" : "failure", d}});
+        VAULT_RETURN_IF_ERROR(
+            Record({{"fixity check", "", env_.agent, clean ? "success" : "failure", d}}));
         LogInfo(kComponent, "cycle " + std::to_string(U64(done, "cycle")) + " of tier " + tier +
                                 " complete: " + std::to_string(U64(done, "copies_done")) +
                                 " copies, " + std::to_string(U64(done, "damaged")) + " damaged, " +
                                 std::to_string(U64(done, "repaired")) + " repaired");
-        if (env_.observer) env_.observer->OnCycleCompleted(tier);
+        if (env_.observer)
+          env_.observer->OnCycleCompleted(tier);
       }
       VAULT_ASSIGN_OR_RETURN(auto ts, env_.catalog->GetTierStats());
       json next = NewCycle(done, now, ts[tier]);
-      if (U64(done, "copies_done") > 0) next["last_end_ms"] = now;
-      st.cycle = next;
+      if (U64(done, "copies_done") > 0)
+        next["last_end_ms"] = now;
       catalog::WriteBatch b;
-      b.PutState("fixity/" + tier, st.cycle);
+      b.PutState("fixity/" + tier, next);
       VAULT_RETURN_IF_ERROR(env_.catalog->Apply(b));
+      st.cycle = next;
       rep.cycle_completed = true;
       break;
     }
     // As many as the budget covers (at least one).
     std::vector<std::string> ids;
-    std::vector<int64_t> before;
+    std::vector<uint64_t> queued_bytes;
     double planned = 0;
     for (const auto& q : queue) {
-      if (!ids.empty() && planned + static_cast<double>(q.bytes) > st.tokens) break;
+      if (!ids.empty() && planned + static_cast<double>(q.bytes) > st.tokens)
+        break;
       ids.push_back(q.object_id);
-      before.push_back(q.last_verified_ms);
+      queued_bytes.push_back(q.bytes);
       planned += static_cast<double>(q.bytes);
     }
     after = queue[ids.size() - 1];
-    auto results = CheckMany(*t, ids, st.cap.get());
+    catalog::WriteBatch routine;
+    auto results = CheckMany(*t, ids, st.cap.get(), &routine);
     std::lock_guard lk(st.cycle_mu);
     for (size_t i = 0; i < results.size(); ++i) {
+      // Every copy costs at least its queued size, checked or not (a size-only check reads
+      // little but still counts as the copy's verification; a failed one must not spin).
+      uint64_t charge = std::max<uint64_t>(queued_bytes[i], kMinChargeBytes);
       if (!results[i].ok()) {
-        LogError(kComponent, "cannot check " + ids[i] + " on " + tier + ": " +
-                                 results[i].status().ToString());
+        LogError(kComponent,
+                 "cannot check " + ids[i] + " on " + tier + ": " + results[i].status().ToString());
+        st.tokens -= static_cast<double>(charge);
         continue;
       }
       const CopyResult& r = *results[i];
-      st.tokens -= static_cast<double>(std::max<uint64_t>(r.bytes, kMinChargeBytes));
+      st.tokens -= static_cast<double>(std::max(r.bytes, charge));
       rep.copies += 1;
       rep.bytes += r.bytes;
-      CountIntoCycle(st.cycle, before[i], r);
+      CountIntoCycle(st.cycle, r.last_verified_before, r);
     }
-    catalog::WriteBatch b;
-    b.PutState("fixity/" + tier, st.cycle);
-    VAULT_RETURN_IF_ERROR(env_.catalog->Apply(b));
+    // The new timestamps and the cycle's progress in one transaction.
+    routine.PutState("fixity/" + tier, st.cycle);
+    VAULT_RETURN_IF_ERROR(env_.catalog->Apply(routine));
+    bool any_unavailable = false;
+    for (const auto& r : results)
+      any_unavailable = any_unavailable || (!r.ok() && r.status().code() == Code::kUnavailable);
+    if (any_unavailable)
+      break;  // an unmounted tier: wait for the next tick
   }
   return rep;
 }
 
 void Fixity::Start(double tick_seconds, double replan_seconds) {
   std::lock_guard lk(bg_mu_);
-  if (bg_.joinable()) return;
+  if (bg_.joinable())
+    return;
   replan_ms_ = static_cast<int64_t>(replan_seconds * 1000);
   stop_ = false;
-  bg_ = std::thread([this, tick_seconds, replan_seconds] { BackgroundLoop(tick_seconds, replan_seconds); });
+  bg_ = std::thread(
+      [this, tick_seconds, replan_seconds] { BackgroundLoop(tick_seconds, replan_seconds); });
 }
 
 void Fixity::Stop() {
@@ -554,16 +608,19 @@ void Fixity::Stop() {
   {
     std::lock_guard lk(mu_);
     for (auto& [name, st] : states_) {
-      if (st->cap) st->cap->Cancel();
+      if (st->cap)
+        st->cap->Cancel();
     }
   }
-  if (bg_.joinable()) bg_.join();
+  if (bg_.joinable())
+    bg_.join();
   std::vector<std::thread> passes;
   {
     std::lock_guard lk(bg_mu_);
     passes.swap(pass_threads_);
   }
-  for (auto& th : passes) th.join();
+  for (auto& th : passes)
+    th.join();
 }
 
 void Fixity::BackgroundLoop(double tick_seconds, double /*replan_seconds*/) {
@@ -572,7 +629,8 @@ void Fixity::BackgroundLoop(double tick_seconds, double /*replan_seconds*/) {
     {
       std::unique_lock lk(bg_mu_);
       bg_cv_.wait_for(lk, std::chrono::duration<double>(tick_seconds), [&] { return stop_; });
-      if (stop_) return;
+      if (stop_)
+        return;
     }
     auto now = std::chrono::steady_clock::now();
     double elapsed = std::chrono::duration<double>(now - last).count();
@@ -580,10 +638,16 @@ void Fixity::BackgroundLoop(double tick_seconds, double /*replan_seconds*/) {
     for (const auto& t : env_.tiers) {
       {
         std::lock_guard lk(bg_mu_);
-        if (stop_) return;
+        if (stop_)
+          return;
       }
-      auto r = RunSlice(t.name, elapsed);
-      if (!r.ok()) LogError(kComponent, "scheduler on " + t.name + ": " + r.status().ToString());
+      try {
+        auto r = RunSlice(t.name, elapsed);
+        if (!r.ok())
+          LogError(kComponent, "scheduler on " + t.name + ": " + r.status().ToString());
+      } catch (const std::exception& e) {
+        LogError(kComponent, "scheduler on " + t.name + ": unexpected exception: " + e.what());
+      }
     }
   }
 }
@@ -592,15 +656,24 @@ Result<std::string> Fixity::StartPass(std::vector<std::string> object_ids) {
   auto pass = std::make_shared<Pass>();
   pass->p.id = "fx-" + RandomHex(8);
   pass->p.started_ms = NowMs(*env_.clock);
+  std::lock_guard lk(bg_mu_);
+  if (stop_)
+    return Status::Unavailable("the daemon is stopping");
   {
-    std::lock_guard lk(mu_);
+    std::lock_guard lk2(mu_);
     passes_[pass->p.id] = pass;
   }
-  std::lock_guard lk(bg_mu_);
-  if (stop_) return Status::Unavailable("the daemon is stopping");
   ++passes_running_;
   pass_threads_.emplace_back([this, pass, ids = std::move(object_ids)]() mutable {
-    RunPass(pass, std::move(ids));
+    try {
+      RunPass(pass, std::move(ids));
+    } catch (const std::exception& e) {
+      LogError(kComponent, "pass " + pass->p.id + ": unexpected exception: " + e.what());
+      std::lock_guard plk(pass->mu);
+      pass->p.state = "failed";
+      pass->p.error = std::string("unexpected exception: ") + e.what();
+      --passes_running_;
+    }
   });
   return pass->p.id;
 }
@@ -610,7 +683,8 @@ std::optional<PassProgress> Fixity::GetPass(const std::string& id) const {
   {
     std::lock_guard lk(mu_);
     auto it = passes_.find(id);
-    if (it == passes_.end()) return std::nullopt;
+    if (it == passes_.end())
+      return std::nullopt;
     pass = it->second;
   }
   std::lock_guard lk(pass->mu);
@@ -623,6 +697,8 @@ void Fixity::RunPass(std::shared_ptr<Pass> pass, std::vector<std::string> object
   std::map<std::string, std::vector<std::string>> explicit_ids;  // tier → objects
   uint64_t copies_total = 0, bytes_total = 0;
   Status failure;
+  for (const auto& t : env_.tiers)
+    explicit_ids[t.name];  // every key exists before threads start
   if (!object_ids.empty()) {
     for (const auto& id : object_ids) {
       auto copies = env_.catalog->ListCopies(id);
@@ -631,7 +707,8 @@ void Fixity::RunPass(std::shared_ptr<Pass> pass, std::vector<std::string> object
         break;
       }
       for (const auto& c : *copies) {
-        if (!FindTier(c.tier)) continue;
+        if (!FindTier(c.tier))
+          continue;
         explicit_ids[c.tier].push_back(id);
         ++copies_total;
         bytes_total += c.bytes;
@@ -640,10 +717,12 @@ void Fixity::RunPass(std::shared_ptr<Pass> pass, std::vector<std::string> object
   } else {
     for (const auto& t : env_.tiers) {
       auto n = env_.catalog->CountVerifyQueueBefore(t.name, snapshot);
-      if (n.ok()) copies_total += *n;
+      if (n.ok())
+        copies_total += *n;
     }
     if (auto ts = env_.catalog->GetTierStats(); ts.ok()) {
-      for (const auto& [name, s] : *ts) bytes_total += s.bytes;
+      for (const auto& [name, s] : *ts)
+        bytes_total += s.bytes;
     }
   }
   {
@@ -653,47 +732,56 @@ void Fixity::RunPass(std::shared_ptr<Pass> pass, std::vector<std::string> object
   }
 
   auto account = [&](const TierSetup& t, const std::vector<std::string>& ids,
-                     const std::vector<int64_t>& before,
-                     std::vector<Result<CopyResult>>& results) {
+                     std::vector<Result<CopyResult>>& results, catalog::WriteBatch& routine) {
     TierState& st = State(t.name);
     {
+      // The new timestamps, and the tier's cycle progress (a pass checks copies of the cycle
+      // too), in one transaction.
       std::lock_guard lk(st.cycle_mu);
       if (!st.cycle.is_null()) {
         for (size_t i = 0; i < results.size(); ++i) {
-          if (results[i].ok()) CountIntoCycle(st.cycle, before[i], *results[i]);
+          if (results[i].ok())
+            CountIntoCycle(st.cycle, results[i]->last_verified_before, *results[i]);
         }
-        catalog::WriteBatch b;
-        b.PutState("fixity/" + t.name, st.cycle);
-        (void)env_.catalog->Apply(b);
+        routine.PutState("fixity/" + t.name, st.cycle);
+      }
+      if (Status s = env_.catalog->Apply(routine); !s.ok()) {
+        LogError(kComponent, "cannot record verification times: " + s.ToString());
       }
     }
     std::lock_guard lk(pass->mu);
     PassProgress& p = pass->p;
     for (size_t i = 0; i < results.size(); ++i) {
       if (!results[i].ok()) {
-        if (p.error.empty()) p.error = ids[i] + " on " + t.name + ": " + results[i].status().ToString();
+        if (p.error.empty())
+          p.error = ids[i] + " on " + t.name + ": " + results[i].status().ToString();
         continue;
       }
       const CopyResult& r = *results[i];
       p.copies_done += 1;
       p.bytes_done += r.bytes;
       p.files_done += r.files;
-      if (r.findings.empty()) continue;
+      if (r.findings.empty())
+        continue;
       p.damaged_copies += 1;
       if (r.repaired) {
         p.repaired_copies += 1;
       } else {
         p.unrepaired_copies += 1;
       }
-      for (const auto& f : r.findings) p.findings[std::string(FindingKindName(f.kind))] += 1;
+      for (const auto& f : r.findings)
+        p.findings[std::string(FindingKindName(f.kind))] += 1;
       if (p.problems.size() < kMaxProblemsInPass) {
         json fj = json::array();
-        for (size_t k = 0; k < r.findings.size() && k < 20; ++k) fj.push_back(FindingJson(r.findings[k]));
-        json prob{{"object_id", r.object_id}, {"tier", r.tier}, {"findings", fj},
-                  {"findings_total", r.findings.size()}, {"repaired", r.repaired},
-                  {"state", r.state_after}};
-        if (r.repaired) prob["repair_source"] = r.repair_source;
-        if (!r.repair_error.empty() && !r.repaired) prob["repair_error"] = r.repair_error;
+        for (size_t k = 0; k < r.findings.size() && k < 20; ++k)
+          fj.push_back(FindingJson(r.findings[k]));
+        json prob{{"object_id", r.object_id}, {"tier", r.tier},
+                  {"findings", fj},           {"findings_total", r.findings.size()},
+                  {"repaired", r.repaired},   {"state", r.state_after}};
+        if (r.repaired)
+          prob["repair_source"] = r.repair_source;
+        if (!r.repair_error.empty() && !r.repaired)
+          prob["repair_error"] = r.repair_error;
         p.problems.push_back(std::move(prob));
       }
     }
@@ -702,18 +790,21 @@ void Fixity::RunPass(std::shared_ptr<Pass> pass, std::vector<std::string> object
   // Tiers run side by side (independent media), sharing the hashing threads.
   std::vector<std::thread> per_tier;
   for (const auto& t : env_.tiers) {
-    if (!failure.ok()) break;
+    if (!failure.ok())
+      break;
     per_tier.emplace_back([&, tp = &t] {
       const TierSetup& tier = *tp;
       RateLimiter* cap = State(tier.name).cap.get();
       if (!object_ids.empty()) {
         const auto& ids = explicit_ids[tier.name];
         for (size_t off = 0; off < ids.size(); off += static_cast<size_t>(concurrency_)) {
-          std::vector<std::string> chunk(ids.begin() + static_cast<ptrdiff_t>(off),
-                                         ids.begin() + static_cast<ptrdiff_t>(std::min(ids.size(), off + static_cast<size_t>(concurrency_))));
-          std::vector<int64_t> before(chunk.size(), INT64_MAX);
-          auto results = CheckMany(tier, chunk, cap);
-          account(tier, chunk, before, results);
+          std::vector<std::string> chunk(
+              ids.begin() + static_cast<ptrdiff_t>(off),
+              ids.begin() + static_cast<ptrdiff_t>(
+                                std::min(ids.size(), off + static_cast<size_t>(concurrency_))));
+          catalog::WriteBatch routine;
+          auto results = CheckMany(tier, chunk, cap, &routine);
+          account(tier, chunk, results, routine);
         }
         return;
       }
@@ -721,30 +812,30 @@ void Fixity::RunPass(std::shared_ptr<Pass> pass, std::vector<std::string> object
       for (;;) {
         {
           std::lock_guard lk(bg_mu_);
-          if (stop_) return;
+          if (stop_)
+            return;
         }
-        auto queue = env_.catalog->ListVerifyQueue(tier.name, snapshot,
-                                                   static_cast<size_t>(concurrency_) * 4,
-                                                   after ? &*after : nullptr);
+        auto queue = env_.catalog->ListVerifyQueue(
+            tier.name, snapshot, static_cast<size_t>(concurrency_) * 4, after ? &*after : nullptr);
         if (!queue.ok()) {
           std::lock_guard lk(pass->mu);
           pass->p.error = queue.status().ToString();
           return;
         }
-        if (queue->empty()) return;
+        if (queue->empty())
+          return;
         after = queue->back();
         std::vector<std::string> ids;
-        std::vector<int64_t> before;
-        for (const auto& q : *queue) {
+        for (const auto& q : *queue)
           ids.push_back(q.object_id);
-          before.push_back(q.last_verified_ms);
-        }
-        auto results = CheckMany(tier, ids, cap);
-        account(tier, ids, before, results);
+        catalog::WriteBatch routine;
+        auto results = CheckMany(tier, ids, cap, &routine);
+        account(tier, ids, results, routine);
       }
     });
   }
-  for (auto& th : per_tier) th.join();
+  for (auto& th : per_tier)
+    th.join();
   {
     std::lock_guard lk(pass->mu);
     pass->p.finished_ms = NowMs(*env_.clock);
@@ -757,8 +848,11 @@ void Fixity::RunPass(std::shared_ptr<Pass> pass, std::vector<std::string> object
         std::lock_guard lk2(bg_mu_);
         stopped = stop_;
       }
-      pass->p.state = stopped ? "failed" : "done";
-      if (stopped && pass->p.error.empty()) pass->p.error = "the daemon stopped during the pass";
+      // "done" only when every copy was checked; a copy that could not be (tier unreadable)
+      // makes the pass "failed", with the first such error.
+      pass->p.state = stopped || !pass->p.error.empty() ? "failed" : "done";
+      if (stopped && pass->p.error.empty())
+        pass->p.error = "the daemon stopped during the pass";
     }
     LogInfo(kComponent, "pass " + pass->p.id + " " + pass->p.state + ": " +
                             std::to_string(pass->p.copies_done) + " copies, " +

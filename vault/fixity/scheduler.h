@@ -34,13 +34,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "policies/fixity.h"
 #include "vault/base/clock.h"
@@ -69,8 +68,8 @@ struct TierSetup {
 class Observer {
  public:
   virtual ~Observer() = default;
-  virtual void OnCopyVerified(const std::string& /*tier*/, uint64_t /*files*/,
-                              uint64_t /*bytes*/) {}
+  virtual void OnCopyVerified(const std::string& /*tier*/, uint64_t /*files*/, uint64_t /*bytes*/) {
+  }
   virtual void OnFinding(const std::string& /*tier*/, FindingKind /*kind*/) {}
   // outcome: "repaired" | "failed" | "no_good_copy"
   virtual void OnRepair(const std::string& /*tier*/, const std::string& /*outcome*/) {}
@@ -96,12 +95,13 @@ struct Env {
 // What checking one copy found and did.
 struct CopyResult {
   std::string object_id, tier;
+  int64_t last_verified_before = 0;       // the copy's last verification before this check
   std::string state_before, state_after;  // "ok" | "damaged" | ...
   std::vector<Finding> findings;          // as first found (before any repair)
   bool repaired = false;
-  std::string repair_source;              // tier the repair copied from
-  std::string repair_error;               // why no repair happened, when damaged and not repaired
-  uint64_t files = 0, bytes = 0;          // files checked, bytes read
+  std::string repair_source;      // tier the repair copied from
+  std::string repair_error;       // why no repair happened, when damaged and not repaired
+  uint64_t files = 0, bytes = 0;  // files checked, bytes read
 };
 
 // A manual pass (`vaultctl verify --all`) as seen by a client.
@@ -135,10 +135,26 @@ class Fixity {
   Fixity(const Fixity&) = delete;
   Fixity& operator=(const Fixity&) = delete;
 
+  // Holds one object against every other check, repair or placement action while alive (waits
+  // while another thread holds it). Not reentrant.
+  class ObjectLock {
+   public:
+    ObjectLock(Fixity& f, std::string id);
+    ~ObjectLock();
+    ObjectLock(const ObjectLock&) = delete;
+    ObjectLock& operator=(const ObjectLock&) = delete;
+
+   private:
+    Fixity& f_;
+    std::string id_;
+  };
+
   // Checks the copy of `object_id` on `tier` now (and repairs it if damaged). kNotFound if the
-  // catalog has no such copy. `limiter` may be null (no cap).
+  // catalog has no such copy; kUnavailable when the tier looks unmounted (its storage root
+  // declaration is gone: nothing is recorded or repaired then). `limiter` may be null (no cap).
+  // With `lock_held` the caller holds an ObjectLock on the object.
   Result<CopyResult> CheckCopy(const std::string& tier, const std::string& object_id,
-                               RateLimiter* limiter = nullptr);
+                               RateLimiter* limiter = nullptr, bool lock_held = false);
 
   // How often RunSlice re-plans the rate (default 5 minutes; Start() sets it).
   void SetReplanInterval(double seconds) { replan_ms_ = static_cast<int64_t>(seconds * 1000); }
@@ -173,13 +189,11 @@ class Fixity {
  private:
   struct TierState;
   struct Pass;
-  class ObjectLock;
 
   const TierSetup* FindTier(const std::string& name) const;
   TierState& State(const std::string& tier);
   Result<CopyResult> CheckCopyLocked(const TierSetup& t, const std::string& object_id,
-                                     RateLimiter* limiter, int depth,
-                                     catalog::WriteBatch* routine);
+                                     RateLimiter* limiter, int depth, catalog::WriteBatch* routine);
   Status Repair(const TierSetup& t, const std::string& object_id, std::vector<Finding> findings,
                 CopyResult& result, int depth);
   Status Record(std::vector<eventlog::EventDraft> drafts);
@@ -187,9 +201,12 @@ class Fixity {
   void RunPass(std::shared_ptr<Pass> pass, std::vector<std::string> object_ids);
   void BackgroundLoop(double tick_seconds, double replan_seconds);
   // Checks `copies` of `tier` concurrently (object_concurrency at a time); results in order.
+  // The routine updates (new last-verified times, conditional on the state being unchanged)
+  // are added to `routine` for the caller to apply with its own bookkeeping.
   std::vector<Result<CopyResult>> CheckMany(const TierSetup& t,
                                             const std::vector<std::string>& object_ids,
-                                            RateLimiter* limiter);
+                                            RateLimiter* limiter, catalog::WriteBatch* routine);
+  bool stopping();
 
   Env env_;
   int concurrency_;

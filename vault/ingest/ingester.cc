@@ -174,6 +174,11 @@ Result<std::vector<eventlog::Event>> Ingester::Commit(std::vector<eventlog::Even
   std::lock_guard<std::mutex> lock(commit_mu_);
   if (halted_) return Status::Unavailable("ingest is halted: " + halt_reason());
   auto events = env_.log->Append(std::move(drafts));
+  if (!events.ok() && events.status().code() == Code::kInvalidArgument) {
+    // Refused before a byte was written (e.g. not valid UTF-8): the caller's bug, not the
+    // log's; nothing to recover, so ingest goes on.
+    return std::move(events).status();
+  }
   if (!events.ok()) {
     // The lines may be on disk even though the append failed (e.g. fsync after write): only a
     // restart (replay) can tell. Nothing may commit after this.

@@ -1,6 +1,7 @@
 #include "vault/lifecycle/placement_executor.h"
 
 #include <chrono>
+#include <optional>
 
 #include "vault/base/logging.h"
 
@@ -18,7 +19,8 @@ PlacementExecutor::~PlacementExecutor() { Stop(); }
 
 store::OcflStore* PlacementExecutor::StoreOf(const std::string& tier) const {
   for (const auto& [name, s] : env_.tiers) {
-    if (name == tier) return s;
+    if (name == tier)
+      return s;
   }
   return nullptr;
 }
@@ -27,7 +29,8 @@ Status PlacementExecutor::Replicate(const std::string& id, const std::string& fr
                                     const std::string& to, const catalog::ObjectRecord& obj) {
   store::OcflStore* src = StoreOf(from);
   store::OcflStore* dst = StoreOf(to);
-  if (!src || !dst) return Status::NotFound("placement names an unconfigured tier");
+  if (!src || !dst)
+    return Status::NotFound("placement names an unconfigured tier");
   store::CopyStats stats;
   Status s = dst->CopyObjectFrom(*src, id, env_.work, &stats);
   if (s.code() == Code::kAlreadyExists) {
@@ -48,28 +51,31 @@ Status PlacementExecutor::Replicate(const std::string& id, const std::string& fr
   } else if (s.code() == Code::kCorruption && env_.fixity) {
     // Either the source is bad or the written copy did not verify: have the source checked,
     // so that its state is recorded (and repaired if possible) before anyone trusts it again.
-    auto r = env_.fixity->CheckCopy(from, id);
-    if (!r.ok()) LogWarning(kComponent, "cannot check source " + from + ": " + r.status().ToString());
+    auto r = env_.fixity->CheckCopy(from, id, nullptr, /*lock_held=*/true);
+    if (!r.ok())
+      LogWarning(kComponent, "cannot check source " + from + ": " + r.status().ToString());
   }
   VAULT_RETURN_IF_ERROR(s);
-  json d{{"tier", to},          {"source", from},         {"state", "ok"},
-         {"version", obj.head_version}, {"bytes", obj.bytes}, {"files", obj.files}};
+  json d{{"tier", to},         {"source", from},    {"state", "ok"}, {"version", obj.head_version},
+         {"bytes", obj.bytes}, {"files", obj.files}};
   auto ev = env_.commit({{"replication", id, env_.agent, "success", d}});
   VAULT_RETURN_IF_ERROR(ev.status());
   LogInfo(kComponent, "replicated " + id + " " + from + " → " + to + " (" +
-                          std::to_string(stats.files) + " files, " +
-                          std::to_string(stats.bytes) + " bytes, verified)");
+                          std::to_string(stats.files) + " files, " + std::to_string(stats.bytes) +
+                          " bytes, verified)");
   return Status::Ok();
 }
 
 Status PlacementExecutor::RemoveCopyFiles(const std::string& tier, const std::string& id) {
   store::OcflStore* st = StoreOf(tier);
-  if (!st) return Status::NotFound("no tier '" + tier + "'");
+  if (!st)
+    return Status::NotFound("no tier '" + tier + "'");
   tiers::Tier& t = st->tier();
   const std::string obj = store::OcflStore::ObjectPath(id);
   // The root inventory first: from then on the object does not exist on this tier.
   Status s = t.Remove(obj + "/inventory.json");
-  if (!s.ok() && s.code() != Code::kNotFound) return s;
+  if (!s.ok() && s.code() != Code::kNotFound)
+    return s;
   VAULT_RETURN_IF_ERROR(t.Sync());
   std::vector<std::string> keys;
   VAULT_RETURN_IF_ERROR(t.List(obj + "/", [&](std::string_view k, const tiers::ObjectInfo&) {
@@ -78,7 +84,8 @@ Status PlacementExecutor::RemoveCopyFiles(const std::string& tier, const std::st
   }));
   for (const auto& k : keys) {
     Status r = t.Remove(k);
-    if (!r.ok() && r.code() != Code::kNotFound) return r;
+    if (!r.ok() && r.code() != Code::kNotFound)
+      return r;
   }
   VAULT_RETURN_IF_ERROR(t.Sync());
   return t.PruneEmpty(obj);
@@ -87,60 +94,85 @@ Status PlacementExecutor::RemoveCopyFiles(const std::string& tier, const std::st
 Status PlacementExecutor::FinishPendingRemovals(SweepReport* report) {
   VAULT_ASSIGN_OR_RETURN(auto pending, env_.catalog->ListState("remove/"));
   for (const auto& [key, v] : pending) {
+    if (!v.is_object())
+      continue;
     std::string id = v.value("object", ""), tier = v.value("tier", "");
-    if (id.empty() || tier.empty()) continue;
+    if (id.empty() || tier.empty())
+      continue;
+    std::optional<fixity::Fixity::ObjectLock> lock;
+    if (env_.fixity)
+      lock.emplace(*env_.fixity, id);
     VAULT_ASSIGN_OR_RETURN(auto copies, env_.catalog->ListCopies(id));
     bool counted = false;
-    for (const auto& c : copies) counted = counted || c.tier == tier;
+    for (const auto& c : copies)
+      counted = counted || c.tier == tier;
     if (!counted) {
       Status s = RemoveCopyFiles(tier, id);
       if (!s.ok()) {
-        LogError(kComponent, "cannot remove moved copy of " + id + " from " + tier + ": " + s.ToString());
+        LogError(kComponent,
+                 "cannot remove moved copy of " + id + " from " + tier + ": " + s.ToString());
         continue;
       }
     }
     catalog::WriteBatch b;
     b.DeleteState(key);
     VAULT_RETURN_IF_ERROR(env_.catalog->Apply(b));
-    if (report) ++report->removals_finished;
+    if (report)
+      ++report->removals_finished;
   }
   return Status::Ok();
 }
 
 Result<policies::PlacementDecision> PlacementExecutor::Apply(const std::string& id) {
+  // The object is held for the whole decision and its actions: no fixity check or repair may
+  // re-record a copy that a move is removing.
+  std::optional<fixity::Fixity::ObjectLock> lock;
+  if (env_.fixity)
+    lock.emplace(*env_.fixity, id);
+  return ApplyLocked(id);
+}
+
+Result<policies::PlacementDecision> PlacementExecutor::ApplyLocked(const std::string& id) {
   VAULT_ASSIGN_OR_RETURN(auto obj, env_.catalog->GetObject(id));
-  if (!obj) return Status::NotFound("no object " + id);
+  if (!obj)
+    return Status::NotFound("no object " + id);
   auto facts = [&]() -> Result<policies::ObjectFacts> {
     VAULT_ASSIGN_OR_RETURN(auto copies, env_.catalog->ListCopies(id));
     policies::ObjectFacts f;
     f.id = id;
     f.retention = obj->retention;
     f.created_ms = ParseIso8601Millis(obj->created).value_or(0);
-    for (const auto& c : copies) f.copies.push_back({c.tier, c.state});
+    for (const auto& c : copies)
+      f.copies.push_back({c.tier, c.state});
     return f;
   };
   VAULT_ASSIGN_OR_RETURN(policies::ObjectFacts f, facts());
   const int64_t now = ToUnixMillis(env_.clock->Now());
-  policies::PlacementDecision d = policies::PlanPlacement(env_.policy, env_.placement_tiers, f, now);
+  policies::PlacementDecision d =
+      policies::PlanPlacement(env_.policy, env_.placement_tiers, f, now);
   for (const auto& a : d.actions) {
     if (a.kind == policies::ActionKind::kReplicate) {
       Status s = Replicate(id, a.source_tier, a.target_tier, *obj);
-      if (env_.observer) env_.observer->OnReplication(a.target_tier, s.ok() ? "ok" : "failed");
+      if (env_.observer)
+        env_.observer->OnReplication(a.target_tier, s.ok() ? "ok" : "failed");
       if (!s.ok()) {
-        LogError(kComponent, "replication of " + id + " " + a.source_tier + " → " +
-                                 a.target_tier + " failed: " + s.ToString());
+        LogError(kComponent, "replication of " + id + " " + a.source_tier + " → " + a.target_tier +
+                                 " failed: " + s.ToString());
       }
       continue;
     }
     // Move: copy and verify on the target, switch, then remove the source copy.
     Status s = Replicate(id, a.source_tier, a.target_tier, *obj);
-    if (env_.observer) env_.observer->OnReplication(a.target_tier, s.ok() ? "ok" : "failed");
+    if (env_.observer)
+      env_.observer->OnReplication(a.target_tier, s.ok() ? "ok" : "failed");
     if (!s.ok()) {
       LogError(kComponent, "move of " + id + " " + a.source_tier + " → " + a.target_tier +
                                " failed while copying: " + s.ToString());
       continue;
     }
-    json d2{{"from", a.source_tier}, {"to", a.target_tier}, {"tier", a.target_tier},
+    json d2{{"from", a.source_tier},
+            {"to", a.target_tier},
+            {"tier", a.target_tier},
             {"reason", a.reason}};
     auto ev = env_.commit({{"transfer", id, env_.agent, "success", d2}});
     if (!ev.ok()) {
@@ -171,44 +203,57 @@ Result<policies::PlacementDecision> PlacementExecutor::Apply(const std::string& 
 }
 
 Result<SweepReport> PlacementExecutor::Sweep() {
+  std::lock_guard sweep(sweep_mu_);  // the API's sweep and the background one never overlap
   SweepReport rep;
   VAULT_RETURN_IF_ERROR(FinishPendingRemovals(&rep));
   std::string after;
   for (;;) {
     {
       std::lock_guard lk(mu_);
-      if (stop_) break;
+      if (stop_)
+        break;
     }
     VAULT_ASSIGN_OR_RETURN(auto page, env_.catalog->ListObjects(after, 256));
-    if (page.empty()) break;
+    if (page.empty())
+      break;
     after = page.back().id;
     for (const auto& o : page) {
       ++rep.objects;
-      auto d = Apply(o.id);
+      std::optional<fixity::Fixity::ObjectLock> lock;
+      if (env_.fixity)
+        lock.emplace(*env_.fixity, o.id);
+      auto d = ApplyLocked(o.id);
       if (!d.ok()) {
         ++rep.failed;
         LogError(kComponent, "placement of " + o.id + ": " + d.status().ToString());
         continue;
       }
       for (const auto& a : d->actions) {
-        if (a.kind == policies::ActionKind::kReplicate) ++rep.replicated;
-        if (a.kind == policies::ActionKind::kMove) ++rep.moved;
+        if (a.kind == policies::ActionKind::kReplicate)
+          ++rep.replicated;
+        if (a.kind == policies::ActionKind::kMove)
+          ++rep.moved;
       }
       // Damaged copies with a good copy elsewhere: try the repair again (the good copy may be
       // new, or the last attempt may have failed on a transient error).
       if (env_.fixity && d->good > 0) {
         VAULT_ASSIGN_OR_RETURN(auto copies, env_.catalog->ListCopies(o.id));
+        bool tried = false;
         for (const auto& c : copies) {
-          if (c.state == "ok") continue;
+          if (c.state == "ok")
+            continue;
           ++rep.repairs_tried;
-          auto r = env_.fixity->CheckCopy(c.tier, o.id);
-          if (!r.ok()) LogWarning(kComponent, "repair retry of " + o.id + ": " + r.status().ToString());
+          tried = true;
+          auto r = env_.fixity->CheckCopy(c.tier, o.id, nullptr, /*lock_held=*/true);
+          if (!r.ok())
+            LogWarning(kComponent, "repair retry of " + o.id + ": " + r.status().ToString());
         }
-        if (rep.repairs_tried > 0) {
-          VAULT_ASSIGN_OR_RETURN(d, Apply(o.id));
+        if (tried) {
+          VAULT_ASSIGN_OR_RETURN(d, ApplyLocked(o.id));
         }
       }
-      if (d->below_policy) ++rep.below_policy;
+      if (d->below_policy)
+        ++rep.below_policy;
     }
   }
   below_policy_ = static_cast<int64_t>(rep.below_policy);
@@ -230,7 +275,8 @@ void PlacementExecutor::WaitIdle() {
 
 void PlacementExecutor::Start(double sweep_interval_seconds) {
   std::lock_guard lk(mu_);
-  if (thread_.joinable()) return;
+  if (thread_.joinable())
+    return;
   stop_ = false;
   thread_ = std::thread([this, sweep_interval_seconds] { Loop(sweep_interval_seconds); });
 }
@@ -242,7 +288,8 @@ void PlacementExecutor::Stop() {
   }
   cv_.notify_all();
   idle_cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable())
+    thread_.join();
 }
 
 void PlacementExecutor::Loop(double interval) {
@@ -253,7 +300,8 @@ void PlacementExecutor::Loop(double interval) {
     {
       std::unique_lock lk(mu_);
       cv_.wait_until(lk, next_sweep, [&] { return stop_ || !queue_.empty(); });
-      if (stop_) return;
+      if (stop_)
+        return;
       if (!queue_.empty()) {
         id = std::move(queue_.front());
         queue_.pop_front();
@@ -262,21 +310,27 @@ void PlacementExecutor::Loop(double interval) {
       }
       busy_ = true;
     }
-    if (sweep) {
-      auto r = Sweep();
-      if (!r.ok()) {
-        LogError(kComponent, "sweep: " + r.status().ToString());
-      } else if (r->replicated || r->moved || r->below_policy || r->removals_finished) {
-        LogInfo(kComponent, "sweep: " + std::to_string(r->objects) + " objects, " +
-                                std::to_string(r->replicated) + " replicated, " +
-                                std::to_string(r->moved) + " moved, " +
-                                std::to_string(r->below_policy) + " below policy");
+    // Nothing found in storage or the catalog may take the daemon down.
+    try {
+      if (sweep) {
+        auto r = Sweep();
+        if (!r.ok()) {
+          LogError(kComponent, "sweep: " + r.status().ToString());
+        } else if (r->replicated || r->moved || r->below_policy || r->removals_finished) {
+          LogInfo(kComponent, "sweep: " + std::to_string(r->objects) + " objects, " +
+                                  std::to_string(r->replicated) + " replicated, " +
+                                  std::to_string(r->moved) + " moved, " +
+                                  std::to_string(r->below_policy) + " below policy");
+        }
+        next_sweep = std::chrono::steady_clock::now() +
+                     std::chrono::milliseconds(static_cast<int64_t>(interval * 1000));
+      } else {
+        auto r = Apply(id);
+        if (!r.ok())
+          LogError(kComponent, "placement of " + id + ": " + r.status().ToString());
       }
-      next_sweep = std::chrono::steady_clock::now() +
-                   std::chrono::milliseconds(static_cast<int64_t>(interval * 1000));
-    } else {
-      auto r = Apply(id);
-      if (!r.ok()) LogError(kComponent, "placement of " + id + ": " + r.status().ToString());
+    } catch (const std::exception& e) {
+      LogError(kComponent, std::string("unexpected exception: ") + e.what());
     }
     {
       std::lock_guard lk(mu_);

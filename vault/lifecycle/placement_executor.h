@@ -61,8 +61,8 @@ struct PlacementEnv {
 };
 
 struct SweepReport {
-  uint64_t objects = 0, below_policy = 0, replicated = 0, moved = 0, failed = 0,
-           repairs_tried = 0, removals_finished = 0;
+  uint64_t objects = 0, below_policy = 0, replicated = 0, moved = 0, failed = 0, repairs_tried = 0,
+           removals_finished = 0;
 };
 
 class PlacementExecutor {
@@ -88,6 +88,7 @@ class PlacementExecutor {
 
  private:
   store::OcflStore* StoreOf(const std::string& tier) const;
+  Result<policies::PlacementDecision> ApplyLocked(const std::string& object_id);
   Status Replicate(const std::string& object_id, const std::string& from, const std::string& to,
                    const catalog::ObjectRecord& obj);
   Status RemoveCopyFiles(const std::string& tier, const std::string& object_id);
@@ -96,6 +97,7 @@ class PlacementExecutor {
 
   PlacementEnv env_;
   std::atomic<int64_t> below_policy_{-1};
+  std::mutex sweep_mu_;
   std::mutex mu_;
   std::condition_variable cv_, idle_cv_;
   std::deque<std::string> queue_;
