@@ -469,7 +469,8 @@ TEST_F(IntegrityTest, AnUnmountedTierIsNeverTakenForMissingObjects) {
   EXPECT_EQ(v.json()["state"], "failed") << v.out;
   EXPECT_NE(v.json().value("error", "").find("unmounted"), std::string::npos) << v.out;
   EXPECT_FALSE(fs::exists(warm)) << "something was written onto the bare mount point";
-  for (const auto& c : Show(id)["copies"]) EXPECT_EQ(c["state"], "ok") << c.dump();
+  const json shown = Show(id);
+  for (const auto& c : shown["copies"]) EXPECT_EQ(c["state"], "ok") << c.dump();
   for (const auto& e : Events()) EXPECT_NE(e.type, "recovery");
 
   // At start: an empty directory where the catalog has copies.
