@@ -1,6 +1,7 @@
 #include "vault/base/fs.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -263,6 +264,19 @@ Status CheckSafeRelativePath(std::string_view path, size_t max_len) {
     start = end + 1;
   }
   return Status::Ok();
+}
+
+int RenameNoReplace(const fs::path& from, const fs::path& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
+  int err = errno;
+  if (err != EINVAL && err != ENOSYS && err != ENOTSUP) return err;
+  if (::link(from.c_str(), to.c_str()) != 0) return errno;
+  if (::unlink(from.c_str()) != 0) {
+    err = errno;
+    ::unlink(to.c_str());
+    return err;
+  }
+  return 0;
 }
 
 }  // namespace vault

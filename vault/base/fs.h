@@ -59,6 +59,10 @@ Status FsyncPath(const fs::path& path);  // file or directory
 Status FsyncDir(const fs::path& dir);
 // rename(2), then fsync of the destination's parent (and of the source's parent when different).
 Status RenameDurable(const fs::path& from, const fs::path& to);
+// rename(2) that never replaces `to` (RENAME_NOREPLACE; on file systems without it, link +
+// unlink, where link fails with EEXIST just the same). Not durable by itself. Returns 0 or an
+// errno value.
+int RenameNoReplace(const fs::path& from, const fs::path& to);
 // mkdir -p; fsyncs every parent in which a directory was created.
 Status CreateDirsDurable(const fs::path& dir);
 // Removes a tree, making directories writable first (stored trees are read-only). Missing is OK.

@@ -199,20 +199,6 @@ struct Staged {
   std::string digest;  // lower-case hex
 };
 
-// rename(2) that never replaces `to`. Returns 0 or an errno value. (LocalTier has the same
-// rule; the store needs it for the attic, outside any tier.)
-int RenameNoReplace(const fs::path& from, const fs::path& to) {
-  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
-  int err = errno;
-  if (err != EINVAL && err != ENOSYS && err != ENOTSUP) return err;
-  if (::link(from.c_str(), to.c_str()) != 0) return errno;
-  if (::unlink(from.c_str()) != 0) {
-    err = errno;
-    ::unlink(to.c_str());
-    return err;
-  }
-  return 0;
-}
 
 // Streams `key` of `tier` into a new temp file in `staging_dir` ("vault-copy-*"), computing its
 // digest on the way. Bounded memory: one 1 MiB buffer. The file is not fsynced: PutFile does.

@@ -34,20 +34,6 @@ ObjectInfo InfoFromStat(const struct stat& st) {
   return info;
 }
 
-// rename(2) that never replaces `to`. Returns 0 or an errno value.
-int RenameNoReplace(const fs::path& from, const fs::path& to) {
-  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
-  int err = errno;
-  if (err != EINVAL && err != ENOSYS && err != ENOTSUP) return err;
-  // The file system lacks RENAME_NOREPLACE: link() fails with EEXIST just the same.
-  if (::link(from.c_str(), to.c_str()) != 0) return errno;
-  if (::unlink(from.c_str()) != 0) {
-    err = errno;
-    ::unlink(to.c_str());
-    return err;
-  }
-  return 0;
-}
 
 // Runs `op` with `dir` temporarily writable by its owner when it is sealed (0555), then
 // restores the mode. `op` returns 0 or an errno value.
