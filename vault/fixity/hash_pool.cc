@@ -201,6 +201,17 @@ struct LocalReadOptions {
 
 // Hashes the local file `path` into `h`; sets *bytes_read. On error `h` is left mid-stream (the
 // caller resets it).
+// Pays the limiter (if any) for the next read before it happens: up to `cap` bytes of what
+// is still expected after `done`. False once the limiter is cancelled.
+bool PayAhead(RateLimiter* limiter, uint64_t expected, uint64_t done, size_t cap, uint64_t* paid) {
+  *paid = 0;
+  if (limiter == nullptr) return true;
+  if (limiter->cancelled()) return false;
+  *paid = expected > done ? std::min<uint64_t>(cap, expected - done) : 0;
+  if (*paid > 0) limiter->Acquire(*paid);
+  return true;
+}
+
 Status HashLocalFile(const std::string& path, uint64_t expected_size, LocalReadOptions opt,
                      RateLimiter* limiter, char* buf, size_t cap, bool* try_noatime,
                      ReusableHasher& h, uint64_t* bytes_read) {
@@ -229,15 +240,9 @@ Status HashLocalFile(const std::string& path, uint64_t expected_size, LocalReadO
   while (true) {
     // Pay the limiter for the bytes we expect before reading them; pay any surprise after.
     uint64_t paid = 0;
-    if (limiter != nullptr) {
-      if (limiter->cancelled()) {
-        status = Status::Cancelled("fixity hashing cancelled");
-        break;
-      }
-      paid = expected_size > total ? std::min<uint64_t>(cap, expected_size - total) : 0;
-      if (paid > 0) {
-        limiter->Acquire(paid);
-      }
+    if (!PayAhead(limiter, expected_size, total, cap, &paid)) {
+      status = Status::Cancelled("fixity hashing cancelled");
+      break;
     }
     ssize_t n = 0;
     do {
@@ -286,15 +291,9 @@ Status HashViaTier(const tiers::Tier& tier, const HashRequest& req, RateLimiter*
   Status status;
   while (true) {
     uint64_t paid = 0;
-    if (limiter != nullptr) {
-      if (limiter->cancelled()) {
-        status = Status::Cancelled("fixity hashing cancelled");
-        break;
-      }
-      paid = req.expected_size > offset ? std::min<uint64_t>(cap, req.expected_size - offset) : 0;
-      if (paid > 0) {
-        limiter->Acquire(paid);
-      }
+    if (!PayAhead(limiter, req.expected_size, offset, cap, &paid)) {
+      status = Status::Cancelled("fixity hashing cancelled");
+      break;
     }
     Result<size_t> r = tier.ReadAt(req.key, offset, buf, cap);
     if (!r.ok()) {

@@ -151,25 +151,20 @@ Result<policies::PlacementDecision> PlacementExecutor::ApplyLocked(const std::st
   policies::PlacementDecision d =
       policies::PlanPlacement(env_.policy, env_.placement_tiers, f, now);
   for (const auto& a : d.actions) {
-    if (a.kind == policies::ActionKind::kReplicate) {
-      Status s = Replicate(id, a.source_tier, a.target_tier, *obj);
-      if (env_.observer)
-        env_.observer->OnReplication(a.target_tier, s.ok() ? "ok" : "failed");
-      if (!s.ok()) {
-        LogError(kComponent, "replication of " + id + " " + a.source_tier + " → " + a.target_tier +
-                                 " failed: " + s.ToString());
-      }
-      continue;
-    }
-    // Move: copy and verify on the target, switch, then remove the source copy.
+    // Both kinds start the same way: copy to the target and verify it there.
+    const bool move = a.kind == policies::ActionKind::kMove;
     Status s = Replicate(id, a.source_tier, a.target_tier, *obj);
     if (env_.observer)
       env_.observer->OnReplication(a.target_tier, s.ok() ? "ok" : "failed");
     if (!s.ok()) {
-      LogError(kComponent, "move of " + id + " " + a.source_tier + " → " + a.target_tier +
-                               " failed while copying: " + s.ToString());
+      LogError(kComponent, std::string(move ? "move" : "replication") + " of " + id + " " +
+                               a.source_tier + " → " + a.target_tier + " failed" +
+                               (move ? " while copying: " : ": ") + s.ToString());
       continue;
     }
+    if (!move)
+      continue;
+    // Move: switch, then remove the source copy.
     json d2{{"from", a.source_tier},
             {"to", a.target_tier},
             {"tier", a.target_tier},
