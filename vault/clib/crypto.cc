@@ -3,8 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include <cerrno>
 #include <cstring>
@@ -12,6 +16,7 @@
 
 #include "vault/base/fs.h"
 #include "vault/base/hex.h"
+#include "vault/base/ids.h"
 
 namespace vault {
 namespace {
@@ -219,6 +224,220 @@ std::string Sha256Hex(std::string_view data) {
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), md, &len, FetchCached(DigestAlgorithm::kSha256), nullptr);
   return HexEncode(md, len);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ed25519
+
+namespace {
+
+struct PkeyFree {
+  void operator()(EVP_PKEY* k) const noexcept { EVP_PKEY_free(k); }
+};
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+struct BioFree {
+  void operator()(BIO* b) const noexcept { BIO_free(b); }
+};
+using BioPtr = std::unique_ptr<BIO, BioFree>;
+struct PkeyCtxFree {
+  void operator()(EVP_PKEY_CTX* c) const noexcept { EVP_PKEY_CTX_free(c); }
+};
+using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
+
+constexpr size_t kEd25519SigBytes = 64;
+constexpr size_t kEd25519KeyBytes = 32;
+constexpr uint64_t kMaxPemBytes = 64 * 1024;
+
+std::string BioContents(BIO* b) {
+  char* data = nullptr;
+  long n = BIO_get_mem_data(b, &data);
+  return n > 0 ? std::string(data, static_cast<size_t>(n)) : std::string();
+}
+
+}  // namespace
+
+struct Ed25519Key::Impl {
+  PkeyPtr pkey;
+  bool has_private = false;
+  std::string raw_public;
+};
+
+namespace {
+
+Result<std::shared_ptr<const Ed25519Key::Impl>> MakeImpl(PkeyPtr pkey, bool has_private) {
+  if (!pkey) return Status::InvalidArgument("not a key");
+  if (EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) {
+    return Status::InvalidArgument("not an Ed25519 key");
+  }
+  unsigned char raw[kEd25519KeyBytes];
+  size_t len = sizeof(raw);
+  if (EVP_PKEY_get_raw_public_key(pkey.get(), raw, &len) != 1 || len != kEd25519KeyBytes) {
+    return OpenSslStatus("EVP_PKEY_get_raw_public_key");
+  }
+  auto impl = std::make_shared<Ed25519Key::Impl>();
+  impl->pkey = std::move(pkey);
+  impl->has_private = has_private;
+  impl->raw_public.assign(reinterpret_cast<const char*>(raw), len);
+  return std::shared_ptr<const Ed25519Key::Impl>(std::move(impl));
+}
+
+}  // namespace
+
+Result<Ed25519Key> Ed25519Key::Generate() {
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "ED25519", nullptr));
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1) return OpenSslStatus("Ed25519 keygen init");
+  EVP_PKEY* raw = nullptr;
+  if (EVP_PKEY_generate(ctx.get(), &raw) != 1) return OpenSslStatus("Ed25519 keygen");
+  VAULT_ASSIGN_OR_RETURN(auto impl, MakeImpl(PkeyPtr(raw), true));
+  return Ed25519Key(std::move(impl));
+}
+
+Result<Ed25519Key> Ed25519Key::FromPrivatePem(std::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return OpenSslStatus("BIO_new_mem_buf");
+  PkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  ERR_clear_error();
+  if (!pkey) return Status::InvalidArgument("not a PEM private key");
+  VAULT_ASSIGN_OR_RETURN(auto impl, MakeImpl(std::move(pkey), true));
+  return Ed25519Key(std::move(impl));
+}
+
+Result<Ed25519Key> Ed25519Key::FromPublicPem(std::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return OpenSslStatus("BIO_new_mem_buf");
+  PkeyPtr pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+  ERR_clear_error();
+  if (!pkey) return Status::InvalidArgument("not a PEM public key (SubjectPublicKeyInfo)");
+  VAULT_ASSIGN_OR_RETURN(auto impl, MakeImpl(std::move(pkey), false));
+  return Ed25519Key(std::move(impl));
+}
+
+Result<Ed25519Key> Ed25519Key::LoadPrivate(const std::filesystem::path& path) {
+  VAULT_ASSIGN_OR_RETURN(std::string pem, ReadFileToString(path, kMaxPemBytes));
+  auto k = FromPrivatePem(pem);
+  if (!k.ok()) return std::move(k).status().WithContext(path.string());
+  return k;
+}
+
+Result<Ed25519Key> Ed25519Key::LoadPublic(const std::filesystem::path& path) {
+  VAULT_ASSIGN_OR_RETURN(std::string pem, ReadFileToString(path, kMaxPemBytes));
+  auto k = FromPublicPem(pem);
+  if (!k.ok()) return std::move(k).status().WithContext(path.string());
+  return k;
+}
+
+bool Ed25519Key::has_private() const { return impl_->has_private; }
+
+Result<std::string> Ed25519Key::PrivatePem() const {
+  if (!impl_->has_private) return Status::FailedPrecondition("public key only");
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  // PEM_write_bio_PrivateKey writes PKCS#8 ("BEGIN PRIVATE KEY").
+  if (!bio || PEM_write_bio_PrivateKey(bio.get(), impl_->pkey.get(), nullptr, nullptr, 0,
+                                       nullptr, nullptr) != 1) {
+    return OpenSslStatus("PEM_write_bio_PrivateKey");
+  }
+  return BioContents(bio.get());
+}
+
+Result<std::string> Ed25519Key::PublicPem() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_PUBKEY(bio.get(), impl_->pkey.get()) != 1) {
+    return OpenSslStatus("PEM_write_bio_PUBKEY");
+  }
+  return BioContents(bio.get());
+}
+
+std::string Ed25519Key::RawPublic() const { return impl_->raw_public; }
+
+std::string Ed25519Key::KeyId() const { return Ed25519KeyId(impl_->raw_public); }
+
+Result<std::string> Ed25519Key::Sign(std::string_view message) const {
+  if (!impl_->has_private) return Status::FailedPrecondition("cannot sign with a public key");
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, impl_->pkey.get()) != 1) {
+    return OpenSslStatus("EVP_DigestSignInit");
+  }
+  unsigned char sig[kEd25519SigBytes];
+  size_t len = sizeof(sig);
+  if (EVP_DigestSign(ctx.get(), sig, &len, reinterpret_cast<const unsigned char*>(message.data()),
+                     message.size()) != 1 ||
+      len != kEd25519SigBytes) {
+    return OpenSslStatus("EVP_DigestSign");
+  }
+  return HexEncode(sig, len);
+}
+
+bool Ed25519Key::Verify(std::string_view message, std::string_view sig_hex) const {
+  if (!impl_ || sig_hex.size() != 2 * kEd25519SigBytes) return false;
+  std::string lower(sig_hex);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  }
+  auto sig = HexDecode(lower);
+  if (!sig || sig->size() != kEd25519SigBytes) return false;
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx ||
+      EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, impl_->pkey.get()) != 1) {
+    ERR_clear_error();
+    return false;
+  }
+  int rc = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig->data()),
+                            sig->size(), reinterpret_cast<const unsigned char*>(message.data()),
+                            message.size());
+  ERR_clear_error();
+  return rc == 1;
+}
+
+std::string Ed25519KeyId(std::string_view raw_public_key) {
+  return Sha256Hex(raw_public_key).substr(0, 16);
+}
+
+bool Ed25519Verify(const Ed25519Key& pub, std::string_view message, std::string_view sig_hex) {
+  return pub.Verify(message, sig_hex);
+}
+
+Status CreateFileExclusiveDurable(const std::filesystem::path& path, std::string_view data,
+                                  unsigned mode) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) return Status::AlreadyExists(path.string() + " exists");
+  std::filesystem::path tmp = path;
+  tmp += ".tmp-" + RandomHex(6);
+  ScopedFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                     static_cast<mode_t>(mode)));
+  if (!fd.valid()) return Status::FromErrno(errno, "create", tmp.string());
+  // The umask may have taken bits away (never added any): set exactly `mode`.
+  Status s;
+  if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) {
+    s = Status::FromErrno(errno, "chmod", tmp.string());
+  }
+  if (s.ok()) s = WriteAll(fd.get(), data, tmp.string());
+  if (s.ok() && ::fsync(fd.get()) != 0) s = Status::FromErrno(errno, "fsync", tmp.string());
+  if (s.ok()) s = fd.Close(tmp.string());
+  if (s.ok()) {
+    if (int err = RenameNoReplace(tmp, path); err != 0) {
+      s = err == EEXIST ? Status::AlreadyExists(path.string() + " exists")
+                        : Status::FromErrno(err, "rename", path.string());
+    }
+  }
+  if (!s.ok()) {
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  return FsyncDir(path.parent_path());
+}
+
+Result<Ed25519Key> CreateEd25519KeyFiles(const std::filesystem::path& private_path,
+                                         const std::filesystem::path& public_path) {
+  std::error_code ec;
+  for (const auto& p : {private_path, public_path}) {
+    if (std::filesystem::exists(p, ec)) return Status::AlreadyExists(p.string() + " exists");
+  }
+  VAULT_ASSIGN_OR_RETURN(Ed25519Key key, Ed25519Key::Generate());
+  VAULT_ASSIGN_OR_RETURN(std::string priv, key.PrivatePem());
+  VAULT_ASSIGN_OR_RETURN(std::string pub, key.PublicPem());
+  VAULT_RETURN_IF_ERROR(CreateFileExclusiveDurable(private_path, priv, 0600));
+  VAULT_RETURN_IF_ERROR(CreateFileExclusiveDurable(public_path, pub, 0644));
+  return key;
 }
 
 }  // namespace vault

@@ -103,4 +103,62 @@ Result<FileDigests> HashFile(const std::filesystem::path& path,
 // One-shot SHA-256 of a byte string, lower-case hex.
 std::string Sha256Hex(std::string_view data);
 
+// ---------------------------------------------------------------------------------------------
+// Ed25519 signatures (audit checkpoints, docs/RETENTION.md §6), OpenSSL 3 EVP_PKEY_ED25519.
+// Key files: the private key as PKCS#8 PEM ("BEGIN PRIVATE KEY", mode 0600), the public key as
+// SubjectPublicKeyInfo PEM ("BEGIN PUBLIC KEY", mode 0644). Signatures are 64 bytes, written as
+// 128 lower-case hex characters.
+
+// A key pair, or a public key alone. Copies share the same immutable OpenSSL key.
+// Threading: all methods are const and thread-safe.
+class Ed25519Key {
+ public:
+  // A fresh key pair from the system's CSPRNG.
+  static Result<Ed25519Key> Generate();
+  // kInvalidArgument when the PEM is not an Ed25519 key of that kind.
+  static Result<Ed25519Key> FromPrivatePem(std::string_view pem);
+  static Result<Ed25519Key> FromPublicPem(std::string_view pem);
+  // The same from files (kNotFound when absent).
+  static Result<Ed25519Key> LoadPrivate(const std::filesystem::path& path);
+  static Result<Ed25519Key> LoadPublic(const std::filesystem::path& path);
+
+  bool has_private() const;
+  // PKCS#8 PEM (kFailedPrecondition for a public-only key) and SPKI PEM.
+  Result<std::string> PrivatePem() const;
+  Result<std::string> PublicPem() const;
+  // The raw 32-byte public key.
+  std::string RawPublic() const;
+  // Ed25519KeyId(RawPublic()).
+  std::string KeyId() const;
+  // Lower-case hex of the 64-byte signature of `message` (kFailedPrecondition without the
+  // private key).
+  Result<std::string> Sign(std::string_view message) const;
+  // Whether `sig_hex` (hex, either case) is a valid signature of `message` by this key.
+  bool Verify(std::string_view message, std::string_view sig_hex) const;
+
+  struct Impl;  // opaque (OpenSSL key); defined in crypto.cc
+
+ private:
+  explicit Ed25519Key(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const Impl> impl_;
+};
+
+// First 16 lower-case hex characters of SHA-256 of a raw public key.
+std::string Ed25519KeyId(std::string_view raw_public_key);
+
+// Verify(pub, message, sig_hex): false also when `pub` is unusable.
+bool Ed25519Verify(const Ed25519Key& pub, std::string_view message, std::string_view sig_hex);
+
+// Writes `data` to a NEW file `path` with `mode`, atomically and durably: a temp file created
+// with `mode` (before any byte is written) → fsync → rename without replacing → fsync of the
+// directory. kAlreadyExists (and nothing changed) when `path` exists.
+Status CreateFileExclusiveDurable(const std::filesystem::path& path, std::string_view data,
+                                  unsigned mode);
+
+// Generates a key pair and writes `private_path` (PKCS#8 PEM, 0600) then `public_path` (SPKI
+// PEM, 0644), never overwriting: kAlreadyExists when either file exists (checked before
+// anything is written).
+Result<Ed25519Key> CreateEd25519KeyFiles(const std::filesystem::path& private_path,
+                                         const std::filesystem::path& public_path);
+
 }  // namespace vault
