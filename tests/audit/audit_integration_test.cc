@@ -423,6 +423,36 @@ TEST_F(AuditTest, InventoryDigestAlteredConsistentlyIsCaught) {
   EXPECT_TRUE(Breaks(r, "content", ids_[1]).empty());
 }
 
+TEST_F(AuditTest, RewrittenInventoryIsCaughtByTheDigestLoggedAtIngestion) {
+  // Change only the version message, in the root and v1 inventories alike, and fix both
+  // sidecars: the object verifies clean against itself, only the logged digest tells.
+  const std::string& id = ids_[1];
+  size_t line = LineOf("ingestion", id);
+  ASSERT_GT(line, 0u);
+  json ev = json::parse(Lines(SegmentPath())[line - 1]);
+  if (!ev["detail"].contains("inventory_sha256")) {
+    GTEST_SKIP() << "this daemon does not log inventory_sha256 at ingestion yet";
+  }
+  fs::path dir = ObjectDir("warm", id);
+  json inv = json::parse(ReadFile(dir / "inventory.json"));
+  inv["versions"]["v1"]["message"] = "rewritten by hand";
+  std::string text = inv.dump(2) + "\n";
+  for (const fs::path& p : {dir / "inventory.json", dir / "v1/inventory.json"}) WriteFile(p, text);
+  for (const fs::path& p : {dir / "inventory.json.sha256", dir / "v1/inventory.json.sha256"}) {
+    WriteFile(p, Sha256Hex(text) + "  inventory.json\n");
+  }
+
+  json r = Audit(1);
+  EXPECT_TRUE(Breaks(r, "content").empty()) << r.dump(2);
+  auto storage = Breaks(r, "storage", id);
+  ASSERT_EQ(storage.size(), 1u) << r.dump(2);
+  EXPECT_EQ(storage[0]["tier"], "warm");
+  EXPECT_EQ(storage[0]["seq"], ev["seq"]);
+  EXPECT_EQ(storage[0]["path"], store::OcflStore::ObjectPath(id) + "/inventory.json");
+  EXPECT_TRUE(Contains(storage[0], "differs from the one logged at ingestion")) << storage[0].dump();
+  EXPECT_EQ(r["breaks"].size(), 1u) << r.dump(2);
+}
+
 TEST_F(AuditTest, AlteredStoredBytesAreAContentBreakNamingThePath) {
   fs::path f = Content("warm", ids_[1], 2);
   std::string s = ReadFile(f);

@@ -215,6 +215,22 @@ class Auditor {
     });
   }
 
+  // A running daemon keeps appending while the audit reads storage and the catalog, and it
+  // writes content BEFORE logging it: before calling something unexplained by the log, the
+  // events appended since the replay are read too. (Best effort: a failure to read leaves the
+  // facts as they were.)
+  void CatchUp() {
+    const uint64_t from = head_seq_;
+    (void)ReadLogOffline(LogDir(), [&](const eventlog::Event& e, const std::string& seg,
+                                       uint64_t line) {
+      if (e.seq <= from) return true;
+      ++report_.checked.events;
+      head_seq_ = std::max(head_seq_, e.seq);
+      Apply(e, seg, line);
+      return true;
+    });
+  }
+
   void Apply(const eventlog::Event& e, const std::string& seg, uint64_t line) {
     const json& d = e.detail;
     const bool success = e.outcome == "success";
@@ -347,6 +363,7 @@ class Auditor {
 
   // 4a. Every configured tier, read only.
   void OpenTiers() {
+    listed_head_ = head_seq_;
     for (const auto& tc : config_.tiers) {
       TierView v;
       v.name = tc.name;
@@ -459,7 +476,19 @@ class Auditor {
   }
 
   // 4c/4d. Storage against the log; content of every copy the log expects.
+  // Whether the log explains a copy of `id` on `tier` (it places one there).
+  bool Placed(const std::string& id, const std::string& tier) const {
+    auto it = objects_.find(id);
+    return it != objects_.end() && it->second.ingested() && it->second.deletion_seq == 0 &&
+           it->second.tiers.count(tier) > 0;
+  }
+
   void CheckStorage() {
+    bool unexplained = false;
+    for (const auto& t : tiers_) {
+      for (const auto& [id, path] : t.listed) unexplained = unexplained || !Placed(id, t.name);
+    }
+    if (unexplained) CatchUp();
     for (auto& t : tiers_) {
       if (!t.ok) continue;
       for (const auto& [id, path] : t.listed) {
@@ -523,6 +552,7 @@ class Auditor {
         }
         if (!t->ok) continue;  // reported once for the tier
         if (!t->listed.count(id)) {
+          if (seq > listed_head_) continue;  // logged after the tier was listed (daemon running)
           AuditBreak& b = Add("storage", "object " + id + " missing from tier " + tier_name);
           b.object = id;
           b.tier = tier_name;
@@ -597,6 +627,11 @@ class Auditor {
 
   void CheckCatalog() {
     if (!catalog_) return;
+    bool caught_up = false;
+    auto catch_up_once = [&] {
+      if (!caught_up) CatchUp();
+      caught_up = true;
+    };
     auto unreadable = [&](const Status& s) {
       AuditBreak& b = Add("catalog", "catalog unreadable: " + s.ToString());
       b.path = (home_ / "catalog").string();
@@ -604,6 +639,7 @@ class Auditor {
     auto last_or = catalog_->LastAppliedSeq();
     if (!last_or.ok()) return unreadable(last_or.status());
     const uint64_t last = *last_or;
+    if (last > head_seq_) catch_up_once();
     if (last > head_seq_) {
       AuditBreak& b = Add("catalog", "the catalog has applied the log up to seq " +
                                          std::to_string(last) + ", beyond its last event " +
@@ -616,6 +652,10 @@ class Auditor {
     for (const auto& o : *objs) {
       in_catalog.insert(o.id);
       auto it = objects_.find(o.id);
+      if (it == objects_.end() || !it->second.ingested()) {
+        catch_up_once();
+        it = objects_.find(o.id);
+      }
       if (it == objects_.end() || !it->second.ingested()) {
         AuditBreak& b =
             Add("catalog", "catalog object " + o.id + " has no ingestion event in the log");
@@ -823,6 +863,7 @@ class Auditor {
   std::set<uint64_t> wanted_seqs_;
   std::map<uint64_t, std::string> seq_hash_;
   uint64_t head_seq_ = 0;
+  uint64_t listed_head_ = 0;  // head_seq_ when the tiers were listed
 
   std::map<std::string, ObjFacts> objects_;
   std::map<std::string, BatchFacts> batches_;
