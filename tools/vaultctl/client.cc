@@ -42,7 +42,14 @@ std::unique_ptr<ApiClient> ApiClient::FromContext(const Context& ctx) {
   if (token_file.empty() && !ctx.root.empty()) {
     token_file = (fs::path(ctx.root) / "secrets" / "admin.token").string();
   }
-  if (!token_file.empty()) c->token_ = Slurp(token_file);
+  if (!token_file.empty()) {
+    std::error_code ec;
+    if (!fs::exists(token_file, ec)) {
+      std::cerr << "vaultctl: cannot read the token file " << token_file << "\n";
+      return nullptr;
+    }
+    c->token_ = Slurp(token_file);
+  }
   return c;
 }
 
@@ -71,17 +78,49 @@ ApiReply ApiClient::Post(const std::string& path, const nlohmann::json& body) {
   return Finish(cli.Post(path, body.dump(), "application/json"));
 }
 
+ApiReply ApiClient::Put(const std::string& path, const nlohmann::json& body) {
+  httplib::Client cli(base_);
+  cli.set_read_timeout(3600, 0);
+  cli.set_bearer_token_auth(token_);
+  return Finish(cli.Put(path, body.dump(), "application/json"));
+}
+
+ApiReply ApiClient::Delete(const std::string& path) {
+  httplib::Client cli(base_);
+  cli.set_read_timeout(3600, 0);
+  cli.set_bearer_token_auth(token_);
+  return Finish(cli.Delete(path));
+}
+
+TextReply ApiClient::GetText(const std::string& path) {
+  httplib::Client cli(base_);
+  cli.set_read_timeout(600, 0);
+  cli.set_bearer_token_auth(token_);
+  auto res = cli.Get(path);
+  TextReply r;
+  if (!res) {
+    r.error = httplib::to_string(res.error());
+    return r;
+  }
+  r.http_status = res->status;
+  r.body = res->body;
+  r.content_type = res->get_header_value("Content-Type");
+  return r;
+}
+
 int ReportApiFailure(const ApiReply& r, const std::string& what) {
   if (r.http_status == 0) {
     std::cerr << "vaultctl: " << what << ": cannot reach vaultd: " << r.error << "\n";
     return kExitUnavailable;
   }
   std::string msg = r.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string rule;
   if (r.body.is_object() && r.body.contains("error") && r.body["error"].is_object()) {
     const auto& e = r.body["error"];
     if (e.contains("message") && e["message"].is_string()) msg = e["message"].get<std::string>();
+    if (e.contains("rule") && e["rule"].is_string()) rule = " " + e["rule"].get<std::string>();
   }
-  std::cerr << "vaultctl: " << what << ": HTTP " << r.http_status << ": " << msg << "\n";
+  std::cerr << "vaultctl: " << what << ": HTTP " << r.http_status << rule << ": " << msg << "\n";
   return r.http_status == 401 || r.http_status >= 500 ? kExitUnavailable : kExitNegative;
 }
 

@@ -26,6 +26,7 @@ void AddOcflCommands(CLI::App& app, Context& ctx);     // ocfl validate        (
 void AddDaemonCommands(CLI::App& app, Context& ctx);   // init status ingest objects
 void AddVerifyCommands(CLI::App& app, Context& ctx);   // verify               (verify_cmd.cc)
 void AddCatalogCommands(CLI::App& app, Context& ctx);  // catalog rebuild      (catalog_cmd.cc)
+void AddUserCommands(CLI::App& app, Context& ctx);     // user whoami          (user_cmd.cc)
 void AddAuditCommands(CLI::App& app, Context& ctx);    // audit verify         (audit_cmd.cc)
 
 }  // namespace vault::ctl

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   vault::ctl::AddDaemonCommands(app, ctx);
   vault::ctl::AddVerifyCommands(app, ctx);
   vault::ctl::AddCatalogCommands(app, ctx);
+  vault::ctl::AddUserCommands(app, ctx);
   vault::ctl::AddAuditCommands(app, ctx);
   try {
     app.parse(argc, argv);

@@ -15,6 +15,7 @@
 #include "vault/base/fs.h"
 #include "vault/base/logging.h"
 #include "vault/daemon/http_util.h"
+#include "vault/daemon/users.h"
 #include "vault/fixity/hash_pool.h"
 #include "vault/fixity/scheduler.h"
 #include "vault/lifecycle/placement_executor.h"
@@ -420,9 +421,15 @@ json Integrity::StatusJson() {
   return out;
 }
 
-void Integrity::Routes(httplib::Server& http) {
+void Integrity::Routes(httplib::Server& http, const UserStore& users) {
   Impl& m = *impl_;
-  http.Post("/api/v1/fixity/runs", [&m](const httplib::Request& req, httplib::Response& res) {
+  // The fixity, placement and repair events of these runs name the agent "vaultd" (the agent of
+  // fixity::Env and lifecycle::PlacementEnv); the requesting user is in the daemon's log.
+  http.Post("/api/v1/fixity/runs", [&m, &users](const httplib::Request& req,
+                                                httplib::Response& res) {
+    auto user = Authorize(users, req, res, {Role::kOperator});
+    if (!user)
+      return;
     std::vector<std::string> ids;
     if (!req.body.empty()) {
       json body = json::parse(req.body, nullptr, false);
@@ -446,6 +453,7 @@ void Integrity::Routes(httplib::Server& http) {
     auto run = m.fixity->StartPass(std::move(ids));
     if (!run.ok())
       return ReplyJson(res, 503, ApiError("fixity.unavailable", run.status().ToString()));
+    LogInfo("fixity", "run " + *run + " requested by " + user->name);
     ReplyJson(res, 202, {{"run_id", *run}, {"state", "running"}});
   });
   http.Get(R"(/api/v1/fixity/runs/([A-Za-z0-9-]+))", [&m](const httplib::Request& req,
@@ -459,7 +467,12 @@ void Integrity::Routes(httplib::Server& http) {
   http.Get("/api/v1/fixity", [this](const httplib::Request&, httplib::Response& res) {
     ReplyJson(res, 200, StatusJson());
   });
-  http.Post("/api/v1/placement/sweep", [&m](const httplib::Request&, httplib::Response& res) {
+  http.Post("/api/v1/placement/sweep", [&m, &users](const httplib::Request& req,
+                                                    httplib::Response& res) {
+    auto user = Authorize(users, req, res, {Role::kOperator});
+    if (!user)
+      return;
+    LogInfo("placement", "sweep requested by " + user->name);
     auto r = m.placement->Sweep();
     if (!r.ok())
       return ReplyJson(res, 500, ApiError("placement", r.status().ToString()));
@@ -473,7 +486,10 @@ void Integrity::Routes(httplib::Server& http) {
                {"removals_finished", r->removals_finished}});
   });
   http.Post(R"(/api/v1/objects/([^/]+)/verify)",
-            [&m](const httplib::Request& req, httplib::Response& res) {
+            [&m, &users](const httplib::Request& req, httplib::Response& res) {
+              auto user = Authorize(users, req, res, {Role::kOperator});
+              if (!user)
+                return;
               std::string id = req.matches[1];
               auto o = m.vault.catalog().GetObject(id);
               if (!o.ok())

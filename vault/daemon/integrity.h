@@ -27,6 +27,8 @@ class Registry;
 
 namespace vault::daemon {
 
+class UserStore;
+
 class Integrity {
  public:
   static Result<std::unique_ptr<Integrity>> Create(Vault& vault, prometheus::Registry& registry);
@@ -42,8 +44,8 @@ class Integrity {
   void RefreshMetrics();
   // The "integrity" part of /api/v1/status.
   nlohmann::json StatusJson();
-  // Registers the routes above. `reply(res, status, body)` writes a JSON answer.
-  void Routes(httplib::Server& http);
+  // Registers the routes above; the POST routes need the role operator (or admin) in `users`.
+  void Routes(httplib::Server& http, const UserStore& users);
 
  private:
   struct Impl;

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <httplib.h>
-#include <openssl/crypto.h>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
@@ -29,6 +28,7 @@
 #include "vault/base/unicode.h"
 #include "vault/daemon/http_util.h"
 #include "vault/daemon/integrity.h"
+#include "vault/daemon/users.h"
 
 namespace vault::daemon {
 
@@ -150,7 +150,7 @@ struct Server::Impl {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   Metrics metrics{*registry};
   std::unique_ptr<Integrity> integrity;
-  std::string token;
+  std::unique_ptr<UserStore> users;
   std::string address;
   httplib::Server http;
   std::thread http_thread;
@@ -343,15 +343,6 @@ struct Server::Impl {
     }
   }
 
-  bool Authorized(const httplib::Request& req) {
-    std::string h = req.get_header_value("Authorization");
-    const std::string prefix = "Bearer ";
-    if (h.compare(0, prefix.size(), prefix) != 0) return false;
-    std::string given = h.substr(prefix.size());
-    return given.size() == token.size() &&
-           CRYPTO_memcmp(given.data(), token.data(), token.size()) == 0;
-  }
-
   static void Reply(httplib::Response& res, int status, const json& body) {
     ReplyJson(res, status, body);
   }
@@ -375,12 +366,12 @@ struct Server::Impl {
     http.set_payload_max_length(1 << 20);
     http.set_read_timeout(30, 0);
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (req.path.rfind("/api/", 0) == 0 && !Authorized(req)) {
-        Reply(res, 401, Error("api.unauthorized", "missing or wrong bearer token"));
+      if (req.path.rfind("/api/", 0) == 0 && !Authorize(*users, req, res, {})) {
         return httplib::Server::HandlerResponse::Handled;
       }
       return httplib::Server::HandlerResponse::Unhandled;
     });
+    UserRoutes(http, *users, vault);
     http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok\n", "text/plain");
     });
@@ -418,6 +409,8 @@ struct Server::Impl {
              {"integrity", integrity->StatusJson()}});
     });
     http.Post("/api/v1/ingest", [this](const httplib::Request& req, httplib::Response& res) {
+      auto user = Authorize(*users, req, res, {Role::kOperator});
+      if (!user) return;
       json body = json::parse(req.body, nullptr, false);
       if (!body.is_object() || !body.contains("path") || !body["path"].is_string()) {
         return Reply(res, 400, Error("api.bad_request", "body must be {\"path\": \"/absolute/path\"}"));
@@ -441,7 +434,7 @@ struct Server::Impl {
       Task t;
       t.kind = "external";
       t.path = p;
-      t.agent = "admin";
+      t.agent = user->name;
       std::string id = Enqueue(std::move(t));
       if (id.empty()) return Reply(res, 503, Error("api.stopping", "the daemon is shutting down"));
       Reply(res, 202, {{"job_id", id}, {"state", "queued"}});
@@ -493,7 +486,7 @@ struct Server::Impl {
       }
       Reply(res, 200, j);
     });
-    integrity->Routes(http);
+    integrity->Routes(http, *users);
     http.set_exception_handler([](const httplib::Request&, httplib::Response& res,
                                   std::exception_ptr) {
       Reply(res, 500, Error("api.internal", "internal error"));
@@ -506,13 +499,7 @@ Server::~Server() { Stop(); }
 
 Result<std::unique_ptr<Server>> Server::Create(Vault& vault, Options o) {
   auto impl = std::make_unique<Impl>(vault, std::move(o));
-  VAULT_ASSIGN_OR_RETURN(std::string tok,
-                         ReadFileToString(vault.home().secrets() / "admin.token", 4096));
-  while (!tok.empty() && (tok.back() == '\n' || tok.back() == '\r' || tok.back() == ' ')) {
-    tok.pop_back();
-  }
-  if (tok.size() < 16) return Status::FailedPrecondition("secrets/admin.token is too short");
-  impl->token = tok;
+  VAULT_ASSIGN_OR_RETURN(impl->users, UserStore::Open(vault.home().secrets(), vault.clock()));
   VAULT_ASSIGN_OR_RETURN(impl->integrity, Integrity::Create(vault, *impl->registry));
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
