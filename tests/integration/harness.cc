@@ -148,8 +148,26 @@ std::pair<int, std::string> Daemon::Post(const std::string& path, const std::str
 }
 
 void MakeBag(const fs::path& dir, const std::map<std::string, std::string>& files,
-             const std::vector<std::pair<std::string, std::string>>& info) {
+             const std::vector<std::pair<std::string, std::string>>& info_in) {
   for (const auto& [rel, content] : files) WriteFile(dir / "data" / rel, content);
+  // Retention metadata is mandatory at ingest: bags get a 10-year rule ending 2020 (not due
+  // before 2031) unless the test gives its own, or asks for none with X-Test-No-Retention.
+  std::vector<std::pair<std::string, std::string>> info;
+  bool none = false, rule = false, end = false;
+  for (const auto& [k, v] : info_in) {
+    if (k == "X-Test-No-Retention") {
+      none = true;
+      continue;
+    }
+    if (k == "Retention-Rule" || k == "Quy-Tac-Bao-Quan" || k == "Maintenance" ||
+        k == "Thoi-Han-Bao-Quan") {
+      rule = true;
+    }
+    if (k == "End-Date" || k == "Nam-Ket-Thuc") end = true;
+    info.emplace_back(k, v);
+  }
+  if (!none && !rule) info.emplace_back("Retention-Rule", "TT05-06");
+  if (!none && !rule && !end) info.emplace_back("End-Date", "2020");
   Status s = bagit::WriteBag(dir, {DigestAlgorithm::kSha256, DigestAlgorithm::kSha512}, info);
   if (!s.ok()) throw std::runtime_error("MakeBag: " + s.ToString());
 }

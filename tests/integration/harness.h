@@ -53,7 +53,9 @@ class Daemon {
 };
 
 // Makes `dir` a valid BagIt bag holding `files` (relative paths under data/ -> content), with
-// sha256 and sha512 manifests and the given bag-info labels.
+// sha256 and sha512 manifests and the given bag-info labels. Without a retention label the bag
+// gets Retention-Rule TT05-06 and End-Date 2020; the label X-Test-No-Retention (dropped) asks
+// for no retention labels at all.
 void MakeBag(const std::filesystem::path& dir, const std::map<std::string, std::string>& files,
              const std::vector<std::pair<std::string, std::string>>& info = {});
 // Runs `tar`/`zip` to serialise a directory (parent-relative, so the archive has one top dir).

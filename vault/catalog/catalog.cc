@@ -130,7 +130,8 @@ Status CheckId(std::string_view id, std::string_view what) {
 struct Dbis;
 using MigrationFn = Status (*)(const lmdb::Txn&, const Dbis&);
 Status MigrateFrom1(const lmdb::Txn& txn, const Dbis& d);
-constexpr MigrationFn kMigrations[] = {&MigrateFrom1};
+Status MigrateFrom2(const lmdb::Txn& txn, const Dbis& d);
+constexpr MigrationFn kMigrations[] = {&MigrateFrom1, &MigrateFrom2};
 static_assert(std::size(kMigrations) + 1 >= static_cast<size_t>(kSchemaVersion));
 
 // verify_queue key: tier '\0' BE64(last_verified_ms) '\0' object_id.
@@ -156,7 +157,10 @@ json ToJson(const ObjectRecord& r) {
               {"retention", r.retention},
               {"bytes", r.bytes},
               {"files", r.files},
-              {"ingest_seq", r.ingest_seq}};
+              {"ingest_seq", r.ingest_seq},
+              {"retention_info", r.retention_info},
+              {"review", r.review},
+              {"batch", r.batch}};
 }
 
 json ToJson(const FileRecord& r) {
@@ -191,6 +195,12 @@ Result<ObjectRecord> ObjectFromJson(const json& j) {
   VAULT_RETURN_IF_ERROR(GetInt(j, "bytes", &r.bytes));
   VAULT_RETURN_IF_ERROR(GetInt(j, "files", &r.files));
   VAULT_RETURN_IF_ERROR(GetInt(j, "ingest_seq", &r.ingest_seq));
+  if (auto it = j.find("retention_info"); it != j.end()) {
+    if (!it->is_object()) return Status::Corruption("object record: retention_info is not an object");
+    r.retention_info = *it;
+  }
+  VAULT_RETURN_IF_ERROR(GetString(j, "review", &r.review));
+  VAULT_RETURN_IF_ERROR(GetString(j, "batch", &r.batch));
   return r;
 }
 
@@ -227,6 +237,21 @@ Result<CopyRecord> CopyFromJson(const json& j) {
 void WriteBatch::PutObject(ObjectRecord r) { ops_.emplace_back(std::move(r)); }
 void WriteBatch::PutFile(FileRecord r) { ops_.emplace_back(std::move(r)); }
 void WriteBatch::PutCopy(CopyRecord r) { ops_.emplace_back(std::move(r)); }
+void WriteBatch::DeleteObject(std::string object_id) {
+  ops_.emplace_back(ObjectDelete{std::move(object_id)});
+}
+void WriteBatch::PutRecord(std::string key, nlohmann::json value) {
+  ops_.emplace_back(RecordPut{std::move(key), std::move(value)});
+}
+void WriteBatch::DeleteRecord(std::string key) {
+  ops_.emplace_back(RecordPut{std::move(key), std::nullopt});
+}
+void WriteBatch::MergeRecord(std::string key, nlohmann::json fields) {
+  ops_.emplace_back(RecordPut{std::move(key), std::move(fields), true});
+}
+void WriteBatch::PatchObject(std::string object_id, nlohmann::json fields, std::string expect_batch) {
+  ops_.emplace_back(ObjectPatch{std::move(object_id), std::move(fields), std::move(expect_batch)});
+}
 void WriteBatch::PutFingerprint(std::string fingerprint, std::string object_id) {
   ops_.emplace_back(Fingerprint{std::move(fingerprint), std::move(object_id)});
 }
@@ -257,7 +282,8 @@ void WriteBatch::PutJob(std::string job_id, nlohmann::json job) {
 namespace {
 struct Dbis {
   MDB_dbi meta = 0, objects = 0, files = 0, copies = 0, fingerprints = 0, events = 0,
-          object_events = 0, jobs = 0, object_hash = 0, verify_queue = 0, damaged = 0, state = 0;
+          object_events = 0, jobs = 0, object_hash = 0, verify_queue = 0, damaged = 0, state = 0,
+          lifecycle = 0;
 };
 
 using TierStatsMap = std::map<std::string, TierStats>;
@@ -453,6 +479,10 @@ Status MigrateFrom1(const lmdb::Txn& txn, const Dbis& d) {
   return PutJson(txn, d.meta, "tier_stats", TierStatsJson(stats));
 }
 
+// 2 → 3: the lifecycle table (created empty by Open); object records gain retention_info,
+// review and batch, which read as defaults when absent. Nothing to convert.
+Status MigrateFrom2(const lmdb::Txn&, const Dbis&) { return Status::Ok(); }
+
 }  // namespace
 
 struct Catalog::Impl {
@@ -506,7 +536,95 @@ Status Catalog::Impl::ApplyOnce(const WriteBatch& b) {
       stats.files += o->files;
       s = PutJson(txn, d.objects, o->id, ToJson(*o));
       if (s.ok()) s = txn.Put(d.object_hash, Sha256Hex(o->id), o->id);
+      if (s.ok()) {
+        const std::string rk = "review/" + o->id;
+        s = o->review.empty()
+                ? txn.Del(d.lifecycle, rk).status()
+                : PutJson(txn, d.lifecycle, rk, json{{"review", o->review}, {"batch", o->batch}});
+      }
       touched.insert(o->id);
+    } else if (const auto* od = std::get_if<WriteBatch::ObjectDelete>(&op)) {
+      VAULT_RETURN_IF_ERROR(CheckId(od->object_id, "object id"));
+      const std::string& id = od->object_id;
+      VAULT_ASSIGN_OR_RETURN(std::optional<std::string> old, txn.Get(d.objects, id));
+      if (old) {
+        VAULT_ASSIGN_OR_RETURN(json oj, ParseValue(*old, "objects"));
+        VAULT_ASSIGN_OR_RETURN(ObjectRecord prev, ObjectFromJson(oj));
+        stats.objects -= std::min<uint64_t>(stats.objects, 1);
+        stats.bytes -= std::min(stats.bytes, prev.bytes);
+        stats.files -= std::min(stats.files, prev.files);
+        if (!prev.fingerprint.empty()) {
+          VAULT_ASSIGN_OR_RETURN(std::optional<std::string> fv,
+                                 txn.Get(d.fingerprints, prev.fingerprint));
+          if (fv) {
+            VAULT_ASSIGN_OR_RETURN(json fj, ParseValue(*fv, "fingerprints"));
+            if (fj.is_object() && fj.value("object_id", "") == id) {
+              VAULT_RETURN_IF_ERROR(txn.Del(d.fingerprints, prev.fingerprint).status());
+            }
+          }
+        }
+      }
+      std::vector<std::string> file_keys, copy_tiers;
+      const std::string prefix = Composite(id, "");
+      VAULT_RETURN_IF_ERROR(ScanPrefix(txn, d.files, prefix, [&](std::string_view k, std::string_view) {
+        file_keys.emplace_back(k);
+        return Status::Ok();
+      }));
+      VAULT_RETURN_IF_ERROR(ScanPrefix(txn, d.copies, prefix, [&](std::string_view k, std::string_view) {
+        copy_tiers.emplace_back(k.substr(prefix.size()));
+        return Status::Ok();
+      }));
+      for (const auto& k : file_keys) VAULT_RETURN_IF_ERROR(txn.Del(d.files, k).status());
+      for (const auto& t : copy_tiers) {
+        VAULT_RETURN_IF_ERROR(UnindexCopy(txn, d, id, t, tier_stats).status());
+        VAULT_RETURN_IF_ERROR(txn.Del(d.copies, Composite(id, t)).status());
+      }
+      VAULT_RETURN_IF_ERROR(txn.Del(d.object_hash, Sha256Hex(id)).status());
+      VAULT_RETURN_IF_ERROR(txn.Del(d.damaged, id).status());
+      VAULT_RETURN_IF_ERROR(txn.Del(d.lifecycle, "review/" + id).status());
+      s = txn.Del(d.objects, id).status();
+      touched.erase(id);
+    } else if (const auto* rp = std::get_if<WriteBatch::RecordPut>(&op)) {
+      VAULT_RETURN_IF_ERROR(CheckId(rp->key, "record key"));
+      if (rp->value && rp->merge) {
+        if (!rp->value->is_object()) return Status::InvalidArgument("record merge: not an object");
+        json cur = json::object();
+        VAULT_ASSIGN_OR_RETURN(std::optional<std::string> old, txn.Get(d.lifecycle, rp->key));
+        if (old) {
+          VAULT_ASSIGN_OR_RETURN(cur, ParseValue(*old, "lifecycle"));
+          if (!cur.is_object()) cur = json::object();
+        }
+        for (const auto& [k, v] : rp->value->items()) cur[k] = v;
+        s = PutJson(txn, d.lifecycle, rp->key, cur);
+      } else {
+        s = rp->value ? PutJson(txn, d.lifecycle, rp->key, *rp->value)
+                      : txn.Del(d.lifecycle, rp->key).status();
+      }
+    } else if (const auto* op_patch = std::get_if<WriteBatch::ObjectPatch>(&op)) {
+      VAULT_RETURN_IF_ERROR(CheckId(op_patch->object_id, "object id"));
+      if (!op_patch->fields.is_object()) return Status::InvalidArgument("object patch: not an object");
+      VAULT_ASSIGN_OR_RETURN(std::optional<std::string> old, txn.Get(d.objects, op_patch->object_id));
+      if (old) {
+        VAULT_ASSIGN_OR_RETURN(json oj, ParseValue(*old, "objects"));
+        VAULT_ASSIGN_OR_RETURN(ObjectRecord prev, ObjectFromJson(oj));
+        if (op_patch->expect_batch.empty() || prev.batch == op_patch->expect_batch) {
+          json merged = ToJson(prev);
+          for (const auto& [k, v] : op_patch->fields.items()) {
+            if (k == "id" || k == "bytes" || k == "files") {
+              return Status::InvalidArgument("object patch may not change " + k);
+            }
+            merged[k] = v;
+          }
+          VAULT_ASSIGN_OR_RETURN(ObjectRecord next, ObjectFromJson(merged));
+          s = PutJson(txn, d.objects, next.id, ToJson(next));
+          if (s.ok()) {
+            const std::string rk = "review/" + next.id;
+            s = next.review.empty() ? txn.Del(d.lifecycle, rk).status()
+                                    : PutJson(txn, d.lifecycle, rk,
+                                              json{{"review", next.review}, {"batch", next.batch}});
+          }
+        }
+      }
     } else if (const auto* f = std::get_if<FileRecord>(&op)) {
       VAULT_RETURN_IF_ERROR(CheckId(f->object_id, "file object_id"));
       if (f->path.empty() || f->path.find('\0') != std::string::npos) {
@@ -670,6 +788,7 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::filesystem::path& dir,
   VAULT_ASSIGN_OR_RETURN(d.verify_queue, txn.OpenDbi("verify_queue", MDB_CREATE));
   VAULT_ASSIGN_OR_RETURN(d.damaged, txn.OpenDbi("damaged", MDB_CREATE));
   VAULT_ASSIGN_OR_RETURN(d.state, txn.OpenDbi("state", MDB_CREATE));
+  VAULT_ASSIGN_OR_RETURN(d.lifecycle, txn.OpenDbi("lifecycle", MDB_CREATE));
   if (!version) {
     VAULT_RETURN_IF_ERROR(PutJson(txn, d.meta, "schema_version", json(kSchemaVersion)));
     VAULT_RETURN_IF_ERROR(
@@ -857,6 +976,45 @@ Result<uint64_t> Catalog::LastAppliedSeq() const {
       [&](const lmdb::Txn& txn) -> Result<uint64_t> { return ReadLastApplied(txn, impl_->d); });
 }
 
+Result<std::optional<nlohmann::json>> Catalog::GetRecord(std::string_view key) const {
+  if (!CheckId(key, "key").ok()) return std::optional<json>();
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<std::optional<json>> {
+    VAULT_ASSIGN_OR_RETURN(std::optional<std::string> v, txn.Get(impl_->d.lifecycle, key));
+    if (!v) return std::optional<json>();
+    VAULT_ASSIGN_OR_RETURN(json j, ParseValue(*v, "lifecycle"));
+    return std::optional<json>(std::move(j));
+  });
+}
+
+Result<std::vector<std::pair<std::string, nlohmann::json>>> Catalog::ListRecords(
+    std::string_view prefix, size_t limit) const {
+  using Out = std::vector<std::pair<std::string, json>>;
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<Out> {
+    Out out;
+    if (limit == 0) return out;
+    VAULT_RETURN_IF_ERROR(ScanPrefix(txn, impl_->d.lifecycle, prefix,
+                                     [&](std::string_view k, std::string_view v) -> Status {
+                                       if (out.size() >= limit) return Status::Ok();
+                                       VAULT_ASSIGN_OR_RETURN(json j, ParseValue(v, "lifecycle"));
+                                       out.emplace_back(std::string(k), std::move(j));
+                                       return Status::Ok();
+                                     }));
+    return out;
+  });
+}
+
+Result<uint64_t> Catalog::CountRecords(std::string_view prefix) const {
+  return impl_->Read([&](const lmdb::Txn& txn) -> Result<uint64_t> {
+    uint64_t n = 0;
+    VAULT_RETURN_IF_ERROR(ScanPrefix(txn, impl_->d.lifecycle, prefix,
+                                     [&](std::string_view, std::string_view) {
+                                       ++n;
+                                       return Status::Ok();
+                                     }));
+    return n;
+  });
+}
+
 Result<nlohmann::json> Catalog::DumpRebuildable() const {
   return impl_->Read([&](const lmdb::Txn& txn) -> Result<json> {
     const Dbis& d = impl_->d;
@@ -946,6 +1104,13 @@ Result<nlohmann::json> Catalog::DumpRebuildable() const {
       return Status::Ok();
     }));
     out["damaged"] = std::move(damaged);
+    json lifecycle = json::object();
+    VAULT_RETURN_IF_ERROR(ScanPrefix(txn, d.lifecycle, "", [&](std::string_view k, std::string_view v) -> Status {
+      VAULT_ASSIGN_OR_RETURN(json j, ParseValue(v, "lifecycle"));
+      lifecycle[std::string(k)] = std::move(j);
+      return Status::Ok();
+    }));
+    out["lifecycle"] = std::move(lifecycle);
     VAULT_ASSIGN_OR_RETURN(TierStatsMap ts, ReadTierStats(txn, d));
     out["tier_stats"] = TierStatsJson(ts);
 

@@ -23,6 +23,9 @@
 //   damaged         object_id → ""   objects that have copies but none in state "ok"
 //   state           key → JSON       operational state (fixity cycle cursors, pending removals);
 //                   not rebuilt
+//   lifecycle       key → JSON       schema 3, rebuilt from the log: "hold/<hold id>",
+//                   "batch/<batch id>", "tombstone/<object id>", "review/<object id>" (objects in
+//                   review: due, proposed, approved, destroying)
 //   meta "tier_stats" → {tier: {"ok","damaged","missing","bytes"}}   maintained by Apply
 //
 // Migrations: kSchemaVersion is the version this build writes. Open() reads meta
@@ -56,13 +59,21 @@
 
 namespace vault::catalog {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct ObjectRecord {
-  std::string id, file_code, title, state /* "active" */, created, package, fingerprint,
-      head_version /* "v1" */, retention /* free text for now, e.g. "unspecified" */;
+  std::string id, file_code, title, state /* "active" | "damaged" */, created, package,
+      fingerprint, head_version /* "v1" */,
+      retention /* class: "permanent" | "<N>y" | "event" | "unspecified" (placement matches it) */;
   uint64_t bytes = 0, files = 0;
   uint64_t ingest_seq = 0;
+  // Schema 3. The retention as recorded (docs/RETENTION.md §3 "retention": rule, kind, years,
+  // maintenance, end_year, expiry, mode, language, schedule, source); {} when unknown.
+  nlohmann::json retention_info = nlohmann::json::object();
+  // Review state: "" (kept), "due" (in review, "Xem xét hủy"), "proposed" / "approved" (in a
+  // disposal batch, see `batch`), "destroying" (execution under way).
+  std::string review;
+  std::string batch;
 };
 struct FileRecord {
   std::string object_id, path /* logical NFC */, content_path /* "v1/content/..." */, original_name,
@@ -120,6 +131,18 @@ class WriteBatch {
   // (a concurrent move, repair or state-change event wins).
   void TouchCopy(std::string object_id, std::string tier, std::string expected_state,
                  int64_t last_verified_ms);
+  // Removes an object and everything about it (files, copies, fingerprint, review entry): the
+  // catalog side of a destruction. Event index entries stay (history).
+  void DeleteObject(std::string object_id);
+  // Sets top-level fields of an existing object record (its JSON form, e.g. {"review": "due"});
+  // when `expect_batch` is not empty, only if the object's batch is still that one. An absent
+  // object is skipped (it was destroyed). The review index follows.
+  void PatchObject(std::string object_id, nlohmann::json fields, std::string expect_batch = "");
+  // Lifecycle records (rebuildable from the log). DeleteRecord of an absent key is fine.
+  // MergeRecord sets top-level fields of a record (creating it if absent).
+  void PutRecord(std::string key, nlohmann::json value);
+  void MergeRecord(std::string key, nlohmann::json fields);
+  void DeleteRecord(std::string key);
   // Operational key/value state (not rebuilt). DeleteState of an absent key is fine.
   void PutState(std::string key, nlohmann::json value);
   void DeleteState(std::string key);
@@ -161,8 +184,22 @@ class WriteBatch {
     std::string object_id, tier, expected_state;
     int64_t last_verified_ms;
   };
+  struct ObjectDelete {
+    std::string object_id;
+  };
+  struct RecordPut {
+    std::string key;
+    std::optional<nlohmann::json> value;  // nullopt = delete
+    bool merge = false;                   // set top-level fields instead of replacing
+  };
+  struct ObjectPatch {
+    std::string object_id;
+    nlohmann::json fields;
+    std::string expect_batch;
+  };
   using Op = std::variant<ObjectRecord, FileRecord, CopyRecord, Fingerprint, EventIndex,
-                          LastApplied, Job, CopyDelete, StatePut, CopyTouch>;
+                          LastApplied, Job, CopyDelete, StatePut, CopyTouch, ObjectDelete,
+                          RecordPut, ObjectPatch>;
   // Appends every op of `other` (in order).
   void Append(const WriteBatch& other) { ops_.insert(ops_.end(), other.ops_.begin(), other.ops_.end()); }
   const std::vector<Op>& ops() const { return ops_; }
@@ -223,6 +260,13 @@ class Catalog {
   Result<std::vector<std::pair<std::string, nlohmann::json>>> ListState(
       std::string_view prefix) const;
   Result<uint64_t> LastAppliedSeq() const;
+  // Lifecycle records (holds, batches, tombstones, review entries).
+  Result<std::optional<nlohmann::json>> GetRecord(std::string_view key) const;
+  // Records whose key starts with `prefix`, in key order, at most `limit`.
+  Result<std::vector<std::pair<std::string, nlohmann::json>>> ListRecords(
+      std::string_view prefix, size_t limit = SIZE_MAX) const;
+  // Number of records whose key starts with `prefix` (a cursor walk, no values parsed).
+  Result<uint64_t> CountRecords(std::string_view prefix) const;
 
   // Canonical JSON of everything rebuildable: objects, files, copies (without
   // last_verified_ms), fingerprints, the event index (both directions), stats and

@@ -129,6 +129,19 @@ utc_offset_hours = 7    # time zone of the windows (Vietnam)
 threads = 0             # hashing threads, 0 = all cores
 objects_per_tier = 0    # objects checked at once per tier, 0 = twice the hashing threads
 
+# Retention: the approved schedule (bảng thời hạn bảo quản) and what packages without retention
+# metadata get. "" rejects them (rule retention.missing). Rule ids are the schedule's, e.g. "TT05-06".
+[retention]
+schedule = "retention/schedule.toml"
+default_rule_inbox = ""
+default_rule_api = ""
+disposal_deadline_days = 15   # approved destruction is executed within this many days (TT 06/2025)
+sweep_hours = 24              # review sweep period (also at start and on demand)
+
+# Signed checkpoints of the event log (Ed25519 key in keys/), for `vaultctl audit verify`.
+[audit]
+checkpoint_minutes = 60
+
 # Placement: how many good copies each retention class needs, and on distinct media.
 [placement]
 copies = 2
@@ -155,7 +168,39 @@ Result<Config> ParseConfig(std::string_view text, const std::filesystem::path& h
     return Status::InvalidArgument(os.str());
   }
   Config c;
-  VAULT_RETURN_IF_ERROR(CheckKeys(root, {"api", "ingest", "tiers", "fixity", "placement"}, ""));
+  VAULT_RETURN_IF_ERROR(CheckKeys(
+      root, {"api", "ingest", "tiers", "fixity", "placement", "retention", "audit"}, ""));
+  c.retention.schedule = home / "retention" / "schedule.toml";
+  if (auto* rt = root["retention"].as_table()) {
+    VAULT_RETURN_IF_ERROR(CheckKeys(*rt,
+                                    {"schedule", "default_rule_inbox", "default_rule_api",
+                                     "disposal_deadline_days", "sweep_hours"},
+                                    "retention."));
+    std::string schedule;
+    VAULT_RETURN_IF_ERROR(Read(*rt, "schedule", schedule, "retention."));
+    if (!schedule.empty()) {
+      std::filesystem::path sp = schedule;
+      c.retention.schedule = sp.is_absolute() ? sp : home / sp;
+    }
+    auto& r = c.retention;
+    VAULT_RETURN_IF_ERROR(Read(*rt, "default_rule_inbox", r.default_rule_inbox, "retention."));
+    VAULT_RETURN_IF_ERROR(Read(*rt, "default_rule_api", r.default_rule_api, "retention."));
+    VAULT_RETURN_IF_ERROR(Read(*rt, "disposal_deadline_days", r.disposal_deadline_days, "retention."));
+    VAULT_RETURN_IF_ERROR(Read(*rt, "sweep_hours", r.sweep_hours, "retention."));
+    if (r.disposal_deadline_days < 1 || r.disposal_deadline_days > 365) {
+      return Bad("retention.disposal_deadline_days", "must be 1..365", nullptr);
+    }
+    if (!(r.sweep_hours > 0 && r.sweep_hours <= 24 * 31)) {
+      return Bad("retention.sweep_hours", "must be > 0 and at most 744 (31 days)", nullptr);
+    }
+  }
+  if (auto* au = root["audit"].as_table()) {
+    VAULT_RETURN_IF_ERROR(CheckKeys(*au, {"checkpoint_minutes"}, "audit."));
+    VAULT_RETURN_IF_ERROR(Read(*au, "checkpoint_minutes", c.audit.checkpoint_minutes, "audit."));
+    if (!(c.audit.checkpoint_minutes > 0 && c.audit.checkpoint_minutes <= 24 * 60)) {
+      return Bad("audit.checkpoint_minutes", "must be > 0 and at most 1440 (one day)", nullptr);
+    }
+  }
   if (auto* api = root["api"].as_table()) {
     VAULT_RETURN_IF_ERROR(CheckKeys(*api, {"listen"}, "api."));
     VAULT_RETURN_IF_ERROR(Read(*api, "listen", c.listen, "api."));

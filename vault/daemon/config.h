@@ -53,8 +53,24 @@ struct IngestConfig {
   uint64_t max_tag_file_bytes = 16ull << 20;
 };
 
+// Retention and disposal (docs/RETENTION.md).
+struct RetentionConfig {
+  std::filesystem::path schedule;   // absolute after loading; default <home>/retention/schedule.toml
+  std::string default_rule_inbox;   // rule for inbox packages without retention metadata ("" = reject)
+  std::string default_rule_api;     // the same for `vaultctl ingest` / POST /api/v1/ingest
+  int disposal_deadline_days = 15;  // execution within this many days of the decision (TT 06/2025)
+  double sweep_hours = 24;          // the review sweep runs at start and then this often
+};
+
+// Signed checkpoints of the log (docs/RETENTION.md §6).
+struct AuditConfig {
+  double checkpoint_minutes = 60;   // a checkpoint when the log moved and this much time passed
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8470";
+  RetentionConfig retention;
+  AuditConfig audit;
   IngestConfig ingest;
   std::vector<TierConfig> tiers;
   FixityConfig fixity;

@@ -7,6 +7,8 @@
 
 #include "vault/base/ids.h"
 #include "vault/base/logging.h"
+#include "vault/clib/crypto.h"
+#include "vault/log/checkpoint.h"
 
 namespace vault::daemon {
 
@@ -36,7 +38,33 @@ Status InitHome(const fs::path& home) {
     VAULT_RETURN_IF_ERROR(fd.Close(tmp.string()));
     VAULT_RETURN_IF_ERROR(RenameDurable(tmp, token));
   }
+  fs::path schedule = h.root / "retention" / "schedule.toml";
+  if (!fs::exists(schedule, ec)) {
+    VAULT_RETURN_IF_ERROR(CreateDirsDurable(schedule.parent_path()));
+    VAULT_RETURN_IF_ERROR(WriteFileDurable(schedule, DefaultRetentionSchedule()));
+  }
+  VAULT_RETURN_IF_ERROR(checkpoint::EnsureAuditKey(h.keys()));
   return Status::Ok();
+}
+
+Result<std::shared_ptr<const policies::RetentionSchedule>> LoadRetentionSchedule(const Config& c) {
+  auto text = ReadFileToString(c.retention.schedule, 16ull << 20);
+  if (!text.ok()) {
+    return std::move(text).status().WithContext(
+        "retention schedule (vault.toml [retention] schedule)");
+  }
+  VAULT_ASSIGN_OR_RETURN(auto parsed,
+                         policies::ParseRetentionSchedule(*text, c.retention.schedule.string()));
+  parsed.sha256 = Sha256Hex(*text);
+  for (const auto& [key, rule] : {std::pair{"default_rule_inbox", c.retention.default_rule_inbox},
+                                  std::pair{"default_rule_api", c.retention.default_rule_api}}) {
+    if (!rule.empty() && parsed.Find(rule) == nullptr) {
+      return Status::InvalidArgument("vault.toml: retention." + std::string(key) + " = \"" + rule +
+                                     "\" is not a rule of " + c.retention.schedule.string());
+    }
+  }
+  return std::shared_ptr<const policies::RetentionSchedule>(
+      std::make_shared<policies::RetentionSchedule>(std::move(parsed)));
 }
 
 Vault::~Vault() = default;
@@ -75,6 +103,15 @@ Result<std::unique_ptr<Vault>> Vault::Open(const fs::path& home_in, Options o, C
   }
   if (o.open_catalog) {
     VAULT_ASSIGN_OR_RETURN(v->catalog_, catalog::Catalog::Open(v->home_.catalog()));
+    // A vault from before retention existed gets the shipped schedule and its signing key.
+    std::error_code sec;
+    if (!fs::exists(v->config_.retention.schedule, sec) &&
+        v->config_.retention.schedule == home / "retention" / "schedule.toml") {
+      VAULT_RETURN_IF_ERROR(CreateDirsDurable(v->config_.retention.schedule.parent_path()));
+      VAULT_RETURN_IF_ERROR(WriteFileDurable(v->config_.retention.schedule, DefaultRetentionSchedule()));
+    }
+    VAULT_RETURN_IF_ERROR(checkpoint::EnsureAuditKey(v->home_.keys()));
+    VAULT_ASSIGN_OR_RETURN(v->schedule_, LoadRetentionSchedule(v->config_));
   }
   for (const auto& tc : v->config_.tiers) {
     // A tier the catalog holds copies on must still be a storage root: an empty directory there
@@ -105,6 +142,9 @@ Result<std::unique_ptr<Vault>> Vault::Open(const fs::path& home_in, Options o, C
   env.first_tier = v->config_.tiers.front().name;
   env.clock = &clock;
   env.config = v->config_.ingest;
+  env.schedule = v->schedule_;
+  env.retention = v->config_.retention;
+  env.utc_offset_hours = v->config_.fixity.utc_offset_hours;
   v->ingester_ = std::make_unique<ingest::Ingester>(std::move(env));
 
   if (o.recover) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "policies/retention.h"
 #include "vault/base/clock.h"
 #include "vault/base/fs.h"
 #include "vault/base/status.h"
@@ -28,8 +29,17 @@
 namespace vault::daemon {
 
 // Creates a vault home with defaults if `home` has no vault.toml: the directories of
-// DESIGN.md §3, vault.toml, secrets/admin.token (0600). Idempotent; never overwrites.
+// DESIGN.md §3, vault.toml, secrets/admin.token (0600), retention/schedule.toml (the shipped
+// policies/retention/default.toml), the audit signing key in keys/. Idempotent; never
+// overwrites.
 Status InitHome(const std::filesystem::path& home);
+
+// The text of policies/retention/default.toml, built in.
+std::string_view DefaultRetentionSchedule();
+
+// Loads and checks the schedule vault.toml names (sha256 filled in) and that the default rules
+// exist in it.
+Result<std::shared_ptr<const policies::RetentionSchedule>> LoadRetentionSchedule(const Config& c);
 
 class Vault {
  public:
@@ -50,6 +60,8 @@ class Vault {
   const ingest::StoreMap& stores() const { return stores_; }
   store::OcflStore& store(const std::string& tier) { return *stores_.at(tier); }
   Clock& clock() { return *clock_; }
+  // The retention schedule in force (null when the vault was opened without a catalog).
+  std::shared_ptr<const policies::RetentionSchedule> schedule() const { return schedule_; }
   uint64_t replayed_events() const { return replayed_; }
   int recovered_jobs() const { return recovered_; }
 
@@ -65,6 +77,7 @@ class Vault {
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<eventlog::EventLog> log_;
   std::unique_ptr<ingest::Ingester> ingester_;
+  std::shared_ptr<const policies::RetentionSchedule> schedule_;
   uint64_t replayed_ = 0;
   int recovered_ = 0;
 };

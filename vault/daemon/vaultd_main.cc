@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <libxml/parser.h>
 
 #include "vault/base/logging.h"
@@ -31,6 +33,18 @@ void Notify(const char* state) {
 }
 
 }  // namespace
+
+// For tests of deadlines and expiry only: the daemon's clock runs this many days ahead.
+class OffsetClock final : public vault::Clock {
+ public:
+  explicit OffsetClock(double days)
+      : offset_(std::chrono::duration_cast<vault::TimePoint::duration>(
+            std::chrono::duration<double>(days * 86400))) {}
+  vault::TimePoint Now() const override { return vault::SystemClock::Default().Now() + offset_; }
+
+ private:
+  vault::TimePoint::duration offset_;
+};
 
 int main(int argc, char** argv) {
   // Two malloc arenas: the daemon's threads come and go (object checks, jobs), and with one
@@ -57,7 +71,15 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   vault::LogInfo("vaultd", "opening vault at " + root);
-  auto vault = vault::daemon::Vault::Open(root, {});
+  vault::Clock* clock = &vault::SystemClock::Default();
+  std::unique_ptr<OffsetClock> test_clock;
+  if (const char* off = std::getenv("VAULT_TEST_CLOCK_OFFSET_DAYS"); off && *off) {
+    test_clock = std::make_unique<OffsetClock>(std::atof(off));
+    clock = test_clock.get();
+    vault::LogWarning("vaultd", std::string("TEST CLOCK: running ") + off +
+                                    " days ahead (VAULT_TEST_CLOCK_OFFSET_DAYS); never in production");
+  }
+  auto vault = vault::daemon::Vault::Open(root, {}, *clock);
   if (!vault.ok()) {
     vault::LogError("vaultd", vault.status().ToString());
     return 1;

@@ -45,6 +45,31 @@ std::string InfoValue(const std::vector<std::pair<std::string, std::string>>& in
   return "";
 }
 
+int LocalYear(TimePoint now, int utc_offset_hours) {
+  auto t = std::chrono::system_clock::to_time_t(now) + static_cast<time_t>(utc_offset_hours) * 3600;
+  struct tm tm{};
+  gmtime_r(&t, &tm);
+  return tm.tm_year + 1900;
+}
+
+// The "retention" of an ingestion event (docs/RETENTION.md §3).
+json RetentionJson(const policies::Retention& r, const policies::RetentionSchedule& s,
+                   const std::string& source) {
+  json j = {{"rule", r.rule},
+            {"kind", std::string(policies::RetentionKindName(r.kind))},
+            {"years", r.years},
+            {"maintenance", r.maintenance},
+            {"end_year", r.end_year},
+            {"expiry", r.Expiry().empty() ? json(nullptr) : json(r.Expiry())},
+            {"mode", r.mode},
+            {"language", r.language},
+            {"schedule", {{"id", s.id}, {"version", s.version}, {"sha256", s.sha256}}},
+            {"source", source}};
+  if (!r.start_date.empty()) j["start_date"] = r.start_date;
+  if (!r.end_date.empty()) j["end_date"] = r.end_date;
+  return j;
+}
+
 json IssuesToJson(const std::vector<bagit::Issue>& issues) {
   json a = json::array();
   for (const auto& i : issues) {
@@ -135,6 +160,11 @@ struct Ingester::Job {
 };
 
 Ingester::Ingester(Env env) : env_(std::move(env)) {}
+
+Status Ingester::WithCommitsPaused(const std::function<Status()>& fn) {
+  std::lock_guard<std::mutex> lock(commit_mu_);
+  return fn();
+}
 
 std::string Ingester::halt_reason() const {
   std::lock_guard<std::mutex> lock(halt_mu_);
@@ -380,6 +410,23 @@ Result<Outcome> Ingester::Run(Job& job) {
   for (const auto& [path, sha] : fp_lines) fingerprint_text += sha + "  " + path + "\n";
   std::string fingerprint = Sha256Hex(fingerprint_text);
 
+  // 3b. Retention (docs/RETENTION.md §2): read from bag-info.txt, or the source's default rule.
+  json retention = nullptr;
+  if (env_.schedule) {
+    const std::string& default_rule = job.kind == "inbox" ? env_.retention.default_rule_inbox
+                                                          : env_.retention.default_rule_api;
+    const int year = LocalYear(env_.clock->Now(), env_.utc_offset_hours);
+    auto got = policies::ReadRetentionInputs(report.info, *env_.schedule, default_rule, year);
+    if (auto* err = std::get_if<policies::RetentionInputError>(&got)) {
+      std::string msg = err->message;
+      if (!err->label.empty()) msg = err->label + ": " + msg;
+      return Reject(job, {err->rule, "bag-info.txt", msg}, json::array(), warnings);
+    }
+    const auto& in = std::get<policies::RetentionInputs>(got);
+    retention = RetentionJson(in.retention, *env_.schedule, in.from_default ? "default" : "bag-info");
+    if (!in.documents.empty()) retention["documents"] = in.documents;
+  }
+
   // 4. Duplicates: the same payload (names and digests) is stored once.
   std::optional<std::string> duplicate_of;
   bool in_flight = false;
@@ -438,6 +485,16 @@ Result<Outcome> Ingester::Run(Job& job) {
                                                " payload files, every manifest digest checked"));
   aip.events.push_back(event("message digest calculation",
                              "SHA-256 computed for every file while unpacking"));
+  if (retention.is_object()) {
+    std::string expiry = retention["expiry"].is_string() ? retention["expiry"].get<std::string>()
+                                                         : std::string("none / không hết hạn");
+    aip.events.push_back(event(
+        "policy assignment",
+        "retention rule " + retention.value("rule", "") + " (" + retention.value("kind", "") +
+            (retention.value("years", 0) > 0 ? " " + std::to_string(retention.value("years", 0)) + " years" : "") +
+            ") of schedule " + retention["schedule"].value("id", "") + " " +
+            retention["schedule"].value("version", "") + "; expiry " + expiry));
+  }
   if (renamed > 0) {
     aip.events.push_back(event("filename change",
                                std::to_string(renamed) +
@@ -493,6 +550,14 @@ Result<Outcome> Ingester::Run(Job& job) {
                  {"payload_bytes", payload_bytes},
                  {"payload_files", report.payload.size()},
                  {"bag_version", report.version}};
+  if (retention.is_object()) detail["retention"] = retention;
+  {
+    // The root inventory as written: audit verify compares every copy's inventory with it.
+    auto inv_bytes = store_it->second->tier().ReadAll(
+        store::OcflStore::ObjectPath(object_id) + "/inventory.json", 256ull << 20);
+    VAULT_RETURN_IF_ERROR(inv_bytes.status());
+    detail["inventory_sha256"] = Sha256Hex(*inv_bytes);
+  }
   {
     // Before the commit point, run the very materialisation replay will run, on a draft of the
     // event: an object whose metadata cannot be read back is rolled back now, never logged.

@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -31,6 +32,7 @@
 #include "vault/daemon/config.h"
 #include "vault/ingest/home.h"
 #include "vault/ingest/materialize.h"
+#include "policies/retention.h"
 #include "vault/log/event_log.h"
 #include "vault/store/ocfl_store.h"
 
@@ -68,6 +70,11 @@ class Ingester {
     std::string first_tier;   // where new objects are written
     Clock* clock = nullptr;
     daemon::IngestConfig config;
+    // Retention (docs/RETENTION.md §2): the schedule in force (with its sha256 filled in) and
+    // the default rules per source. Without a schedule, retention metadata is not read.
+    std::shared_ptr<const policies::RetentionSchedule> schedule;
+    daemon::RetentionConfig retention;
+    int utc_offset_hours = 7;  // local dates (end years are checked against the local year)
   };
   explicit Ingester(Env env);
 
@@ -91,6 +98,9 @@ class Ingester {
   // Appends events and applies them to the catalog (through MaterializeEvent), in sequence
   // order, for every writer of the vault. Failing after the append halts the ingester.
   Result<std::vector<eventlog::Event>> Commit(std::vector<eventlog::EventDraft> drafts);
+  // Runs fn while no commit can happen: the log head and the catalog agree throughout (for
+  // signed checkpoints).
+  Status WithCommitsPaused(const std::function<Status()>& fn);
   std::string halt_reason() const;
 
  private:

@@ -15,6 +15,16 @@ std::string Str(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// The class placement rules match on: "permanent" | "<N>y" | "event" | "unspecified".
+std::string RetentionClass(const nlohmann::json& r) {
+  std::string kind = r.value("kind", "");
+  if (kind == "permanent" || kind == "event") return kind;
+  if (kind == "years" && r.contains("years") && r["years"].is_number_integer()) {
+    return std::to_string(r["years"].get<int64_t>()) + "y";
+  }
+  return "unspecified";
+}
+
 int64_t EventMillis(const eventlog::Event& e) { return ParseIso8601Millis(e.time).value_or(0); }
 
 uint64_t U64(const nlohmann::json& j, const char* key) {
@@ -37,6 +47,112 @@ std::optional<catalog::CopyRecord> CopyFromEvent(const eventlog::Event& e, std::
 }
 
 constexpr char kPremisPath[] = "metadata/preservation/premis.xml";
+
+// Lifecycle events (docs/RETENTION.md §3): review, retention changes, holds, disposal batches
+// and destruction. Pure: everything comes from the event, partial updates are catalog ops.
+void MaterializeLifecycle(const eventlog::Event& e, catalog::WriteBatch& batch) {
+  const auto& d = e.detail;
+  if (!d.is_object() || e.outcome != "success") return;
+  const std::string action = Str(d, "action");
+  const std::string batch_id = Str(d, "batch");
+  auto object_ids = [&]() {
+    std::vector<std::string> ids;
+    if (auto it = d.find("objects"); it != d.end() && it->is_array()) {
+      for (const auto& o : *it) {
+        if (o.is_string()) ids.push_back(o.get<std::string>());
+        else if (o.is_object() && o.contains("id") && o["id"].is_string()) ids.push_back(o["id"].get<std::string>());
+      }
+    }
+    return ids;
+  };
+  if (e.type == "appraisal" && !e.object.empty() && action == "due") {
+    batch.PatchObject(e.object, {{"review", "due"}});
+  } else if (e.type == "policy assignment" && !e.object.empty()) {
+    if (action == "extend" || action == "permanent") {
+      if (auto r = d.find("retention"); r != d.end() && r->is_object()) {
+        batch.PatchObject(e.object, {{"retention_info", *r}, {"retention", RetentionClass(*r)},
+                                     {"review", ""}, {"batch", ""}});
+      }
+    } else if (action == "hold") {
+      std::string hold = Str(d, "hold");
+      if (!hold.empty()) {
+        batch.PutRecord("hold/" + hold, {{"hold", hold}, {"object", e.object},
+                                         {"reason", Str(d, "reason")}, {"mandate", Str(d, "mandate")},
+                                         {"placed_by", e.agent}, {"placed", e.time}, {"seq", e.seq}});
+      }
+    } else if (action == "release") {
+      std::string hold = Str(d, "hold");
+      if (!hold.empty()) batch.DeleteRecord("hold/" + hold);
+    }
+  } else if (e.type == "appraisal" && e.object.empty() && !batch_id.empty()) {
+    const std::string key = "batch/" + batch_id;
+    if (action == "propose") {
+      nlohmann::json objects = d.contains("objects") ? d["objects"] : nlohmann::json::array();
+      batch.PutRecord(key, {{"batch", batch_id}, {"state", "proposed"}, {"reason", Str(d, "reason")},
+                            {"objects", objects}, {"proposer", e.agent}, {"proposed", e.time},
+                            {"proposed_seq", e.seq}});
+      for (const auto& id : object_ids()) {
+        batch.PatchObject(id, {{"review", "proposed"}, {"batch", batch_id}});
+      }
+    } else if (action == "approve") {
+      batch.MergeRecord(key, {{"state", "approved"}, {"approver", e.agent}, {"approved", e.time},
+                              {"decision", Str(d, "decision")},
+                              {"decision_date", Str(d, "decision_date")},
+                              {"deadline", Str(d, "deadline")}, {"approved_seq", e.seq}});
+      for (const auto& id : object_ids()) batch.PatchObject(id, {{"review", "approved"}}, batch_id);
+    } else if (action == "cancel") {
+      batch.MergeRecord(key, {{"state", "cancelled"}, {"cancelled_by", e.agent},
+                              {"cancelled", e.time}, {"cancel_reason", Str(d, "reason")}});
+      for (const auto& id : object_ids()) {
+        batch.PatchObject(id, {{"review", "due"}, {"batch", ""}}, batch_id);
+      }
+    } else if (action == "executed") {
+      batch.MergeRecord(key, {{"state", "executed"}, {"executed", e.time},
+                              {"record_sha256", Str(d, "record_sha256")}});
+    }
+  } else if (e.type == "deaccession" && !e.object.empty()) {
+    nlohmann::json tomb = d.contains("tombstone") && d["tombstone"].is_object()
+                              ? d["tombstone"] : nlohmann::json::object();
+    tomb["id"] = e.object;
+    tomb["batch"] = batch_id;
+    tomb["executor"] = e.agent;
+    tomb["started"] = e.time;
+    tomb["destroyed"] = nullptr;
+    batch.PutRecord("tombstone/" + e.object, tomb);
+    batch.PatchObject(e.object, {{"review", "destroying"}});
+    if (!batch_id.empty()) {
+      batch.MergeRecord("batch/" + batch_id, {{"state", "executing"}, {"executor", e.agent}});
+    }
+  } else if (e.type == "deletion" && !e.object.empty()) {
+    nlohmann::json tiers = d.contains("tiers") ? d["tiers"] : nlohmann::json::array();
+    batch.MergeRecord("tombstone/" + e.object,
+                      {{"destroyed", e.time}, {"tiers", tiers}, {"deletion_seq", e.seq}});
+    batch.DeleteObject(e.object);
+  }
+}
+
+// An object destroyed later in the log: only what the event says (no files, no copies); the
+// deaccession and deletion events that follow complete its history.
+void MaterializeDestroyedIngestion(const eventlog::Event& e, catalog::WriteBatch& batch) {
+  const auto& d = e.detail;
+  catalog::ObjectRecord obj;
+  obj.id = e.object;
+  obj.file_code = Str(d, "file_code");
+  obj.title = Str(d, "title");
+  obj.state = "active";
+  obj.created = e.time;
+  obj.package = Str(d, "package");
+  obj.fingerprint = Str(d, "fingerprint");
+  obj.head_version = Str(d, "version");
+  obj.retention = "unspecified";
+  if (auto r = d.find("retention"); r != d.end() && r->is_object()) {
+    obj.retention_info = *r;
+    obj.retention = RetentionClass(*r);
+  }
+  obj.ingest_seq = e.seq;
+  if (!obj.fingerprint.empty()) batch.PutFingerprint(obj.fingerprint, e.object);
+  batch.PutObject(std::move(obj));
+}
 
 Status MaterializeIngestion(const eventlog::Event& e, const StoreMap& stores,
                             catalog::WriteBatch& batch) {
@@ -93,7 +209,11 @@ Status MaterializeIngestion(const eventlog::Event& e, const StoreMap& stores,
   obj.package = Str(d, "package");
   obj.fingerprint = Str(d, "fingerprint");
   obj.head_version = inv.head;
-  obj.retention = Str(d, "retention").empty() ? "unspecified" : Str(d, "retention");
+  obj.retention = "unspecified";
+  if (auto r = d.find("retention"); r != d.end() && r->is_object()) {
+    obj.retention_info = *r;
+    obj.retention = RetentionClass(*r);
+  }
   obj.ingest_seq = e.seq;
   for (const auto& [digest, paths] : head->second.state) {
     for (const auto& p : paths) {
@@ -131,10 +251,19 @@ Status MaterializeIngestion(const eventlog::Event& e, const StoreMap& stores,
 }  // namespace
 
 Status MaterializeEvent(const eventlog::Event& event, const StoreMap& stores,
-                        catalog::WriteBatch& batch) {
+                        catalog::WriteBatch& batch, const std::set<std::string>* destroyed) {
   if (event.type == "ingestion" && event.outcome == "success" && !event.object.empty()) {
-    VAULT_RETURN_IF_ERROR(MaterializeIngestion(event, stores, batch)
-                              .WithContext("materialise event " + std::to_string(event.seq)));
+    if (destroyed && destroyed->count(event.object)) {
+      catalog::WriteBatch attempt;
+      if (MaterializeIngestion(event, stores, attempt).ok()) {
+        batch.Append(attempt);
+      } else {
+        MaterializeDestroyedIngestion(event, batch);
+      }
+    } else {
+      VAULT_RETURN_IF_ERROR(MaterializeIngestion(event, stores, batch)
+                                .WithContext("materialise event " + std::to_string(event.seq)));
+    }
   }
   if (event.type == "fixity check" && !event.object.empty()) {
     // A copy changed state (ok <-> damaged): the catalog's copy record follows the log.
@@ -155,6 +284,10 @@ Status MaterializeEvent(const eventlog::Event& event, const StoreMap& stores,
                      nlohmann::json{{"object", event.object}, {"tier", from}, {"seq", event.seq}});
     }
   }
+  if (event.type == "appraisal" || event.type == "policy assignment" ||
+      event.type == "deaccession" || event.type == "deletion") {
+    MaterializeLifecycle(event, batch);
+  }
   if (!event.object.empty()) batch.IndexEvent(event.seq, event.object, event.type);
   batch.SetLastAppliedSeq(event.seq);
   return Status::Ok();
@@ -163,12 +296,20 @@ Status MaterializeEvent(const eventlog::Event& event, const StoreMap& stores,
 Result<uint64_t> ReplayLog(const eventlog::EventLog& log, const StoreMap& stores,
                            catalog::Catalog& catalog) {
   VAULT_ASSIGN_OR_RETURN(uint64_t last, catalog.LastAppliedSeq());
+  // Objects destroyed later in the part replayed: their content is gone from every tier.
+  std::set<std::string> destroyed;
+  VAULT_RETURN_IF_ERROR(log.ReadFrom(last, [&](const eventlog::Event& e) {
+    if (e.type == "deletion" && e.outcome == "success" && !e.object.empty()) {
+      destroyed.insert(e.object);
+    }
+    return true;
+  }));
   uint64_t applied = 0;
   Status failure;
   auto batch = std::make_unique<catalog::WriteBatch>();
   size_t in_batch = 0;
   Status s = log.ReadFrom(last, [&](const eventlog::Event& e) {
-    failure = MaterializeEvent(e, stores, *batch);
+    failure = MaterializeEvent(e, stores, *batch, &destroyed);
     if (!failure.ok()) return false;
     ++applied;
     if (++in_batch == 256) {

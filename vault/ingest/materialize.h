@@ -8,6 +8,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "vault/base/status.h"
@@ -31,8 +32,12 @@ using StoreMap = std::map<std::string, store::OcflStore*, std::less<>>;
 //                           pending removal "remove/<from>/<object>" is recorded
 // Other event types are only indexed. kNotFound if an ingestion event names an object that no
 // tier holds (the catalog must not claim what the tiers do not hold).
+// `destroyed`: objects the log later destroys (a successful "deletion"); their ingestion is
+// materialised from the event alone when no tier holds them any more (a rebuild), and the later
+// events remove them again.
 Status MaterializeEvent(const eventlog::Event& event, const StoreMap& stores,
-                        catalog::WriteBatch& batch);
+                        catalog::WriteBatch& batch,
+                        const std::set<std::string>* destroyed = nullptr);
 
 // Replays every event with seq > the catalog's last applied seq into the catalog, in batches.
 // Returns the number of events applied.

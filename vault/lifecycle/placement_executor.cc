@@ -136,6 +136,8 @@ Result<policies::PlacementDecision> PlacementExecutor::ApplyLocked(const std::st
   VAULT_ASSIGN_OR_RETURN(auto obj, env_.catalog->GetObject(id));
   if (!obj)
     return Status::NotFound("no object " + id);
+  if (obj->review == "destroying")
+    return policies::PlacementDecision{};  // an approved destruction is under way: no new copies
   auto facts = [&]() -> Result<policies::ObjectFacts> {
     VAULT_ASSIGN_OR_RETURN(auto copies, env_.catalog->ListCopies(id));
     policies::ObjectFacts f;
