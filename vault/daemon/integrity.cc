@@ -245,6 +245,8 @@ struct Integrity::Impl {
 };
 
 Integrity::Integrity(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+fixity::Fixity* Integrity::fixity() { return impl_->fixity.get(); }
+
 Integrity::~Integrity() { Stop(); }
 
 Result<std::unique_ptr<Integrity>> Integrity::Create(Vault& vault, prometheus::Registry& registry) {

@@ -25,6 +25,10 @@ namespace prometheus {
 class Registry;
 }
 
+namespace vault::fixity {
+class Fixity;
+}
+
 namespace vault::daemon {
 
 class UserStore;
@@ -44,6 +48,8 @@ class Integrity {
   void RefreshMetrics();
   // The "integrity" part of /api/v1/status.
   nlohmann::json StatusJson();
+  // The fixity engine (its object locks serialise every writer of one object).
+  fixity::Fixity* fixity();
   // Registers the routes above; the POST routes need the role operator (or admin) in `users`.
   void Routes(httplib::Server& http, const UserStore& users);
 

@@ -28,6 +28,7 @@
 #include "vault/base/unicode.h"
 #include "vault/daemon/http_util.h"
 #include "vault/daemon/integrity.h"
+#include "vault/daemon/retention_api.h"
 #include "vault/daemon/users.h"
 
 namespace vault::daemon {
@@ -150,6 +151,7 @@ struct Server::Impl {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   Metrics metrics{*registry};
   std::unique_ptr<Integrity> integrity;
+  std::unique_ptr<RetentionApi> retention;
   std::unique_ptr<UserStore> users;
   std::string address;
   httplib::Server http;
@@ -359,12 +361,15 @@ struct Server::Impl {
     return {{"id", o.id}, {"file_code", o.file_code}, {"title", o.title},
             {"retention", o.retention}, {"state", o.state}, {"created", o.created},
             {"package", o.package}, {"version", o.head_version}, {"bytes", o.bytes},
-            {"files", o.files}, {"copies", copies}};
+            {"files", o.files}, {"copies", copies}, {"retention_info", o.retention_info},
+            {"review", o.review}, {"batch", o.batch}};
   }
 
   void Routes() {
     http.set_payload_max_length(1 << 20);
     http.set_read_timeout(30, 0);
+    // Every /api/ request needs an enabled user's token (401 here); that is all a GET needs.
+    // Other routes check their roles with Authorize() (403 auth.role).
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (req.path.rfind("/api/", 0) == 0 && !Authorize(*users, req, res, {})) {
         return httplib::Server::HandlerResponse::Handled;
@@ -387,6 +392,7 @@ struct Server::Impl {
       }
       metrics.halted.Set(vault.ingester().halted() ? 1 : 0);
       integrity->RefreshMetrics();
+      retention->RefreshMetrics();
       prometheus::TextSerializer ser;
       res.set_content(ser.Serialize(registry->Collect()), "text/plain; version=0.0.4");
     });
@@ -406,7 +412,8 @@ struct Server::Impl {
              {"jobs", {{"queued", queue.size()}, {"running", running_jobs}}},
              {"ready", started.load() && !stopping && !vault.ingester().halted()},
              {"halted", vault.ingester().halted() ? json(vault.ingester().halt_reason()) : json(nullptr)},
-             {"integrity", integrity->StatusJson()}});
+             {"integrity", integrity->StatusJson()},
+             {"retention", retention->StatusJson()}});
     });
     http.Post("/api/v1/ingest", [this](const httplib::Request& req, httplib::Response& res) {
       auto user = Authorize(*users, req, res, {Role::kOperator});
@@ -487,6 +494,7 @@ struct Server::Impl {
       Reply(res, 200, j);
     });
     integrity->Routes(http, *users);
+    retention->Routes(http, *users);
     http.set_exception_handler([](const httplib::Request&, httplib::Response& res,
                                   std::exception_ptr) {
       Reply(res, 500, Error("api.internal", "internal error"));
@@ -501,6 +509,8 @@ Result<std::unique_ptr<Server>> Server::Create(Vault& vault, Options o) {
   auto impl = std::make_unique<Impl>(vault, std::move(o));
   VAULT_ASSIGN_OR_RETURN(impl->users, UserStore::Open(vault.home().secrets(), vault.clock()));
   VAULT_ASSIGN_OR_RETURN(impl->integrity, Integrity::Create(vault, *impl->registry));
+  VAULT_ASSIGN_OR_RETURN(impl->retention,
+                         RetentionApi::Create(vault, impl->integrity->fixity(), *impl->registry));
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -538,7 +548,10 @@ Status Server::Start() {
     m.workers.emplace_back([&m] { m.Worker(); });
   }
   m.watcher = std::thread([&m] { m.Watch(); });
+  // Destructions a crash interrupted are finished before fixity or placement look at them.
+  VAULT_RETURN_IF_ERROR(m.retention->Recover().WithContext("finishing interrupted disposals"));
   m.integrity->Start();
+  m.retention->Start();
   VAULT_RETURN_IF_ERROR(WriteFileDurable(m.vault.home().run() / "api", m.address + "\n"));
   m.started = true;
   LogInfo("api", "listening on " + m.address);
@@ -565,6 +578,7 @@ void Server::Stop() {
     if (w.joinable()) w.join();  // jobs in flight finish
   }
   m.integrity->Stop();
+  m.retention->Stop();  // a last signed checkpoint covers everything logged
   m.http.stop();
   if (m.http_thread.joinable()) m.http_thread.join();
   if (m.inotify_fd >= 0) ::close(m.inotify_fd);
