@@ -28,5 +28,6 @@ void AddVerifyCommands(CLI::App& app, Context& ctx);   // verify               (
 void AddCatalogCommands(CLI::App& app, Context& ctx);  // catalog rebuild      (catalog_cmd.cc)
 void AddUserCommands(CLI::App& app, Context& ctx);     // user whoami          (user_cmd.cc)
 void AddAuditCommands(CLI::App& app, Context& ctx);    // audit verify         (audit_cmd.cc)
+void AddRetentionCommands(CLI::App& app, Context& ctx);  // retention hold disposal, objects delete (retention_cmd.cc; after AddDaemonCommands)
 
 }  // namespace vault::ctl

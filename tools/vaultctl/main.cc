@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   vault::ctl::AddCatalogCommands(app, ctx);
   vault::ctl::AddUserCommands(app, ctx);
   vault::ctl::AddAuditCommands(app, ctx);
+  vault::ctl::AddRetentionCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
