@@ -3,6 +3,7 @@
 // user, execution and its refusals, destruction (every copy, absence, tombstone, record), the
 // write-once refusals, metrics, and a catalog rebuild that agrees.
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <gtest/gtest.h>
 
@@ -380,6 +381,84 @@ TEST_F(RetentionTest, WholeWorkflowWithEveryRefusal) {
   EXPECT_EQ(before["stats"], after["stats"]);
   EXPECT_TRUE(after["lifecycle"].contains("tombstone/" + o1));
   EXPECT_EQ(after["lifecycle"]["batch/" + b1]["state"], "executed");
+}
+
+// kill -9 at every step of an execution: the restarted daemon finishes the destruction (or a
+// second `execute` does), and the vault ends consistent: objects gone from every tier, tombstones,
+// one deletion each, the record written, valid storage roots, an intact audit.
+TEST_F(RetentionTest, DestructionFinishesAfterKillAtEveryStep) {
+  const std::string alice = AddUser("alice", {"archivist"});
+  const std::string bob = AddUser("bob", {"approver"});
+  const std::string o1 = Ingest("k1", {{"File-Code", "K1"}, {"Retention-Rule", "TT05-06"}, {"End-Date", "2001"}});
+  const std::string o2 = Ingest("k2", {{"File-Code", "K2"}, {"Retention-Rule", "TT05-06"}, {"End-Date", "2002"}});
+  const std::string keep = Ingest("k3", {{"File-Code", "K3"}, {"Retention-Rule", "TT05-01"}});
+  ASSERT_EQ(As(alice, {"retention", "sweep"}).exit_code, 0);
+  auto p = As(alice, {"disposal", "propose", o1, o2, "--reason", "Hết thời hạn", "--json"});
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  const std::string batch = p.json()["batch"];
+  time_t now = time(nullptr) + 7 * 3600;
+  struct tm tm {};
+  gmtime_r(&now, &tm);
+  char today[16];
+  strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+  ASSERT_EQ(As(bob, {"disposal", "approve", batch, "--decision", "5/QĐ", "--date", today}).exit_code, 0);
+  daemon_->Terminate();
+  daemon_.reset();
+  const fs::path snapshot = tmp_ / "snapshot";
+  fs::copy(home_, snapshot, fs::copy_options::recursive);
+  const fs::path base_home = home_;
+
+  const std::vector<std::pair<std::string, int>> points = {
+      {"disposal:deaccessioned", 1}, {"store:purge:unsealed", 1},  {"store:purge:uncommitted", 1},
+      {"store:purge:durable", 1},    {"disposal:tier-purged", 1},  {"store:purge:uncommitted", 2},
+      {"disposal:tier-purged", 2},   {"disposal:deleted", 1},      {"store:purge:uncommitted", 3},
+      {"disposal:deleted", 2},       {"disposal:record-written", 1}};
+  int n = 0;
+  for (const auto& [name, nth] : points) {
+    SCOPED_TRACE(name + " #" + std::to_string(nth));
+    home_ = tmp_ / ("crash-" + std::to_string(n++));
+    fs::copy(snapshot, home_, fs::copy_options::recursive);
+    {
+      Daemon d(home_);
+      ASSERT_TRUE(d.Start({{"VAULT_CRASH_NAME", name}, {"VAULT_CRASH_NAME_N", std::to_string(nth)}}));
+      auto x = As(alice, {"disposal", "execute", batch});
+      EXPECT_NE(x.exit_code, 0) << "the daemon should have been killed at " << name;
+      ASSERT_TRUE(d.WaitExit(30));
+      EXPECT_TRUE(WIFSIGNALED(d.exit_status()));
+    }
+    daemon_ = std::make_unique<Daemon>(home_);
+    ASSERT_TRUE(daemon_->Start()) << daemon_->stderr_text();
+    json b = Api("/api/v1/disposals/" + batch);
+    if (b["state"] != "executed") {
+      auto x = As(alice, {"disposal", "execute", batch, "--json"});
+      ASSERT_EQ(x.exit_code, 0) << x.out << x.err;
+      b = Api("/api/v1/disposals/" + batch);
+    }
+    EXPECT_EQ(b["state"], "executed");
+    for (const auto& id : {o1, o2}) {
+      EXPECT_EQ(daemon_->Get("/api/v1/objects/" + id).first, 404);
+      json t = Api("/api/v1/tombstones/" + id);
+      EXPECT_FALSE(t["destroyed"].is_null());
+    }
+    EXPECT_EQ(Api("/api/v1/objects/" + keep)["copies"].size(), 2u);
+    EXPECT_TRUE(fs::exists(home_ / "disposals" / batch / "bien-ban-huy.xml"));
+    daemon_->Terminate();
+    daemon_.reset();
+    int deletions = 0, executed = 0;
+    for (const auto& e : LogEvents(home_)) {
+      if (e["type"] == "deletion" && e["outcome"] == "success") ++deletions;
+      if (e["type"] == "appraisal" && e["detail"].value("action", "") == "executed") ++executed;
+    }
+    EXPECT_EQ(deletions, 2);
+    EXPECT_EQ(executed, 1);
+    for (const char* t : {"hot", "warm"}) {
+      auto v = Vaultctl({"ocfl", "validate", Tier(t).string(), "--json"});
+      EXPECT_EQ(v.json()["valid"], true) << t << ": " << v.out;
+    }
+    auto audit = Vaultctl({"--root", home_.string(), "audit", "verify", "--json"});
+    EXPECT_EQ(audit.exit_code, 0) << audit.out;
+  }
+  home_ = base_home;
 }
 
 }  // namespace

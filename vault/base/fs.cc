@@ -24,6 +24,13 @@ const uint64_t g_crash_at = [] {
   return e ? std::strtoull(e, nullptr, 10) : 0ull;
 }();
 const bool g_crash_trace = std::getenv("VAULT_CRASH_TRACE") != nullptr;
+// By name: the VAULT_CRASH_NAME_N-th (default 1st) passage through the point VAULT_CRASH_NAME.
+const char* const g_crash_name = std::getenv("VAULT_CRASH_NAME");
+const uint64_t g_crash_name_n = [] {
+  const char* e = std::getenv("VAULT_CRASH_NAME_N");
+  return e ? std::strtoull(e, nullptr, 10) : 1ull;
+}();
+std::atomic<uint64_t> g_crash_name_seen{0};
 
 std::string TempSuffix() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -40,6 +47,11 @@ void CrashPoint(std::string_view name) {
   if (g_crash_trace) LogInfo("crashpoint", std::to_string(n) + " " + std::string(name));
   if (g_crash_at != 0 && n == g_crash_at) {
     LogWarning("crashpoint", "VAULT_CRASH_AT reached at " + std::string(name) + "; SIGKILL");
+    ::kill(::getpid(), SIGKILL);
+  }
+  if (g_crash_name != nullptr && name == g_crash_name &&
+      g_crash_name_seen.fetch_add(1) + 1 == g_crash_name_n) {
+    LogWarning("crashpoint", "VAULT_CRASH_NAME reached at " + std::string(name) + "; SIGKILL");
     ::kill(::getpid(), SIGKILL);
   }
 }

@@ -560,6 +560,7 @@ Verdict RetentionExecutor::Execute(const std::string& batch, const std::string& 
     // The point of no return: from here Recover() finishes the destruction.
     auto r = env_.commit(std::move(drafts));
     if (!r.ok()) return Failed(r.status());
+    CrashPoint("disposal:deaccessioned");
   }
   DisposalExecutor d(env_);
   for (const auto& id : ids) {
@@ -591,6 +592,7 @@ Status RetentionExecutor::FinishBatch(const std::string& batch, const std::strin
     VAULT_RETURN_IF_ERROR(WriteFileDurable(dir / "bien-ban-huy.xml", xml));
     VAULT_RETURN_IF_ERROR(WriteFileDurable(dir / "bien-ban-huy.html", html));
     VAULT_RETURN_IF_ERROR(WriteFileDurable(dir / "danh-muc.html", list));
+    CrashPoint("disposal:record-written");
   }
   VAULT_RETURN_IF_ERROR(env_.commit({{"appraisal", "", agent, "success",
                                       {{"action", "executed"}, {"batch", batch},
@@ -817,6 +819,7 @@ Status DisposalExecutor::Destroy(const std::string& object_id, const std::string
     for (const auto& c : copies) had = had || c.tier == name;
     VAULT_RETURN_IF_ERROR(store->PurgeObject(warrant).WithContext("tier " + name));
     if (had) tiers.push_back(name);
+    CrashPoint("disposal:tier-purged");
   }
   // Absence is checked on every tier after all of them were purged.
   for (const auto& [name, store] : env_.tiers) {
@@ -825,6 +828,7 @@ Status DisposalExecutor::Destroy(const std::string& object_id, const std::string
   VAULT_RETURN_IF_ERROR(env_.commit({{"deletion", object_id, agent, "success",
                                       {{"batch", batch}, {"tiers", tiers}, {"verified_absent", true}}}})
                             .status());
+  CrashPoint("disposal:deleted");
   LogInfo(kComponent, "destroyed " + object_id + " (batch " + batch + ") on " + tiers.dump());
   return Status::Ok();
 }
