@@ -131,9 +131,8 @@ void MaterializeLifecycle(const eventlog::Event& e, catalog::WriteBatch& batch) 
   }
 }
 
-// An object destroyed later in the log: only what the event says (no files, no copies); the
-// deaccession and deletion events that follow complete its history.
-void MaterializeDestroyedIngestion(const eventlog::Event& e, catalog::WriteBatch& batch) {
+// The object record an ingestion event describes (files, bytes and version come from storage).
+catalog::ObjectRecord ObjectFromEvent(const eventlog::Event& e) {
   const auto& d = e.detail;
   catalog::ObjectRecord obj;
   obj.id = e.object;
@@ -150,6 +149,13 @@ void MaterializeDestroyedIngestion(const eventlog::Event& e, catalog::WriteBatch
     obj.retention = RetentionClass(*r);
   }
   obj.ingest_seq = e.seq;
+  return obj;
+}
+
+// An object destroyed later in the log: only what the event says (no files, no copies); the
+// deaccession and deletion events that follow complete its history.
+void MaterializeDestroyedIngestion(const eventlog::Event& e, catalog::WriteBatch& batch) {
+  catalog::ObjectRecord obj = ObjectFromEvent(e);
   if (!obj.fingerprint.empty()) batch.PutFingerprint(obj.fingerprint, e.object);
   batch.PutObject(std::move(obj));
 }
@@ -200,21 +206,8 @@ Status MaterializeIngestion(const eventlog::Event& e, const StoreMap& stores,
   }
   for (const auto& f : aip.files) premis_by_path.emplace(f.path, &f);
 
-  catalog::ObjectRecord obj;
-  obj.id = e.object;
-  obj.file_code = Str(d, "file_code");
-  obj.title = Str(d, "title");
-  obj.state = "active";
-  obj.created = e.time;
-  obj.package = Str(d, "package");
-  obj.fingerprint = Str(d, "fingerprint");
+  catalog::ObjectRecord obj = ObjectFromEvent(e);
   obj.head_version = inv.head;
-  obj.retention = "unspecified";
-  if (auto r = d.find("retention"); r != d.end() && r->is_object()) {
-    obj.retention_info = *r;
-    obj.retention = RetentionClass(*r);
-  }
-  obj.ingest_seq = e.seq;
   for (const auto& [digest, paths] : head->second.state) {
     for (const auto& p : paths) {
       catalog::FileRecord f;
