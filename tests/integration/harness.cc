@@ -147,6 +147,17 @@ std::pair<int, std::string> Daemon::Post(const std::string& path, const std::str
   return Request("POST", path, body);
 }
 
+void DaemonTest::SetUp() {
+  home_ = tmp_ / "vault";
+  ASSERT_EQ(Vaultctl({"init", home_.string()}).exit_code, 0);
+  daemon_ = std::make_unique<Daemon>(home_);
+  ASSERT_TRUE(daemon_->Start()) << daemon_->stderr_text();
+}
+
+void DaemonTest::TearDown() {
+  if (daemon_) daemon_->Terminate();
+}
+
 void MakeBag(const fs::path& dir, const std::map<std::string, std::string>& files,
              const std::vector<std::pair<std::string, std::string>>& info_in) {
   for (const auto& [rel, content] : files) WriteFile(dir / "data" / rel, content);

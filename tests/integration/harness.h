@@ -4,11 +4,16 @@
 
 #include <sys/types.h>
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "tests/testing/test_util.h"
 
 namespace vault::testing {
 
@@ -50,6 +55,17 @@ class Daemon {
   pid_t pid_ = -1;
   int status_ = 0;
   std::string log_path_;
+};
+
+// A fresh vault home (`vaultctl init`) with its daemon started; the daemon is stopped at the end.
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  TempDir tmp_;
+  std::filesystem::path home_;
+  std::unique_ptr<Daemon> daemon_;
 };
 
 // Makes `dir` a valid BagIt bag holding `files` (relative paths under data/ -> content), with

@@ -23,25 +23,13 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class IngestTest : public ::testing::Test {
+class IngestTest : public DaemonTest {
  protected:
-  void SetUp() override {
-    home_ = tmp_ / "vault";
-    ASSERT_EQ(Vaultctl({"init", home_.string()}).exit_code, 0);
-    daemon_ = std::make_unique<Daemon>(home_);
-    ASSERT_TRUE(daemon_->Start()) << daemon_->stderr_text();
-  }
-  void TearDown() override {
-    if (daemon_) daemon_->Terminate();
-  }
   CmdResult Ingest(const fs::path& p) {
     return Vaultctl({"--root", home_.string(), "ingest", p.string(), "--wait", "--json"});
   }
   fs::path hot() const { return home_ / "tiers" / "hot"; }
 
-  TempDir tmp_;
-  fs::path home_;
-  std::unique_ptr<Daemon> daemon_;
 };
 
 TEST_F(IngestTest, DirectoryBagIsStoredAsValidOcflWithAip) {
@@ -89,6 +77,12 @@ TEST_F(IngestTest, DirectoryBagIsStoredAsValidOcflWithAip) {
   auto cli = Vaultctl({"ocfl", "validate", hot().string(), "--json"});
   EXPECT_EQ(cli.exit_code, 0) << cli.out;
 
+  // The replica is valid once replication has finished (a copy in progress is files without
+  // their root inventory yet).
+  ASSERT_TRUE(WaitFor([&] {
+    auto shown_now = Vaultctl({"--root", home_.string(), "objects", "show", id, "--json"});
+    return shown_now.json().value("copies", json::array()).size() == 2;
+  }, 60));
   auto warm = ocfl::ValidateStorageRoot(home_ / "tiers" / "warm");
   ASSERT_OK(warm);
   EXPECT_TRUE(warm->valid) << ocfl::ReportToJson(*warm).dump(2);

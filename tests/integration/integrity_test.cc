@@ -21,18 +21,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class IntegrityTest : public ::testing::Test {
+class IntegrityTest : public DaemonTest {
  protected:
-  void SetUp() override {
-    home_ = tmp_ / "vault";
-    ASSERT_EQ(Vaultctl({"init", home_.string()}).exit_code, 0);
-    daemon_ = std::make_unique<Daemon>(home_);
-    ASSERT_TRUE(daemon_->Start()) << daemon_->stderr_text();
-  }
-  void TearDown() override {
-    if (daemon_)
-      daemon_->Terminate();
-  }
 
   // Ingests a bag of `n` files and returns the object id; the files' content is remembered.
   std::string IngestBag(const std::string& name, int n) {
@@ -141,9 +131,6 @@ class IntegrityTest : public ::testing::Test {
     EXPECT_EQ(v.exit_code, 0) << tier << ": " << v.out;
   }
 
-  TempDir tmp_;
-  fs::path home_;
-  std::unique_ptr<Daemon> daemon_;
   std::map<std::string, std::map<std::string, std::string>> contents_;
 };
 

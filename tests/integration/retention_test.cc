@@ -46,17 +46,8 @@ double Metric(const std::string& text, const std::string& series) {
   return -1;
 }
 
-class RetentionTest : public ::testing::Test {
+class RetentionTest : public DaemonTest {
  protected:
-  void SetUp() override {
-    home_ = tmp_ / "vault";
-    ASSERT_EQ(Vaultctl({"init", home_.string()}).exit_code, 0);
-    daemon_ = std::make_unique<Daemon>(home_);
-    ASSERT_TRUE(daemon_->Start()) << daemon_->stderr_text();
-  }
-  void TearDown() override {
-    if (daemon_) daemon_->Terminate();
-  }
   std::string AddUser(const std::string& name, std::vector<std::string> roles) {
     fs::path tok = tmp_ / (name + ".token");
     std::vector<std::string> args = {"--root", home_.string(), "user", "add", name};
@@ -100,9 +91,6 @@ class RetentionTest : public ::testing::Test {
   }
   fs::path Tier(const std::string& t) const { return home_ / "tiers" / t; }
 
-  TempDir tmp_;
-  fs::path home_;
-  std::unique_ptr<Daemon> daemon_;
 };
 
 TEST_F(RetentionTest, MetadataIsRequiredAndRecordedWithTheScheduleVersion) {

@@ -25,18 +25,8 @@ std::string Trim(std::string s) {
   return s;
 }
 
-class UsersTest : public ::testing::Test {
+class UsersTest : public DaemonTest {
  protected:
-  void SetUp() override {
-    home_ = tmp_ / "vault";
-    ASSERT_EQ(Vaultctl({"init", home_.string()}).exit_code, 0);
-    daemon_ = std::make_unique<Daemon>(home_);
-    ASSERT_TRUE(daemon_->Start()) << daemon_->stderr_text();
-  }
-  void TearDown() override {
-    if (daemon_)
-      daemon_->Terminate();
-  }
 
   // vaultctl --root H [--token-file F] args...
   CmdResult Ctl(const std::vector<std::string>& args, const fs::path& token_file = {}) {
@@ -95,9 +85,6 @@ class UsersTest : public ::testing::Test {
     return bag;
   }
 
-  TempDir tmp_;
-  fs::path home_;
-  std::unique_ptr<Daemon> daemon_;
 };
 
 TEST_F(UsersTest, UsersOfEveryRoleAreCreatedAndKnowThemselves) {
