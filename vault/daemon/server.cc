@@ -495,6 +495,17 @@ struct Server::Impl {
     });
     integrity->Routes(http, *users);
     retention->Routes(http, *users);
+    // Attribution: every API call that may change something is logged with its user and answer.
+    http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+      if (req.method == "GET" || req.path.rfind("/api/", 0) != 0) return;
+      std::string who = "(unauthenticated)";
+      const std::string h = req.get_header_value("Authorization");
+      if (h.rfind("Bearer ", 0) == 0) {
+        if (auto u = users->Authenticate(std::string_view(h).substr(7))) who = u->name;
+      }
+      LogInfo("api", req.method + " " + EscapeInvalidUtf8(req.path) + " by " + who + " -> " +
+                         std::to_string(res.status));
+    });
     http.set_exception_handler([](const httplib::Request&, httplib::Response& res,
                                   std::exception_ptr) {
       Reply(res, 500, Error("api.internal", "internal error"));
