@@ -103,6 +103,17 @@ TEST(OcflStoreCrashTest, CrashAtEveryPointLeavesAllOrNothing) {
       ASSERT_OK(findings);
       EXPECT_TRUE(findings->empty()) << "a visible object is complete";
       EXPECT_TRUE(incomplete.empty());
+      // Read-only, also after a crash between the commit and the seal (the clean verify
+      // above is the next touch that seals it).
+      auto sealed = (**tier).IsSealed(OcflStore::ObjectPath(kId));
+      ASSERT_OK(sealed);
+      EXPECT_TRUE(*sealed);
+    }
+    // The storage root's files are read-only once Open has run.
+    for (const char* f : {"0=ocfl_1.1", "ocfl_layout.json", "extensions"}) {
+      auto sealed = (**tier).IsSealed(f);
+      ASSERT_OK(sealed);
+      EXPECT_TRUE(*sealed) << f;
     }
     // Either way the storage root is valid OCFL and holds exactly what is visible.
     auto report = ocfl::ValidateStorageRoot(dir / "tier");

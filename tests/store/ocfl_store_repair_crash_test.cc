@@ -160,6 +160,10 @@ TEST(OcflStoreRepairCrashTest, CrashAtEveryPointLosesNothing) {
     auto after = s.b->VerifyObject(kId, VerifyOptions{});
     ASSERT_OK(after);
     EXPECT_TRUE(after->empty()) << "first finding: " << after->front().path;
+    // Sealed again, whatever the crash left unsealed (the repair, or the clean verify, seals).
+    auto sealed = s.tier_b->IsSealed(OcflStore::ObjectPath(kId));
+    ASSERT_OK(sealed);
+    EXPECT_TRUE(*sealed);
     auto valid = ocfl::ValidateObject(dir / "offsite" / OcflStore::ObjectPath(kId));
     ASSERT_OK(valid);
     EXPECT_TRUE(valid->valid);

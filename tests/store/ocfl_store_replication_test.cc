@@ -334,6 +334,9 @@ class DamagingTier final : public tiers::Tier {
   Status PruneEmpty(std::string_view prefix) override { return inner_->PruneEmpty(prefix); }
   Status Seal(std::string_view prefix) override { return inner_->Seal(prefix); }
   Status Unseal(std::string_view prefix) override { return inner_->Unseal(prefix); }
+  Result<bool> IsSealed(std::string_view prefix) const override {
+    return inner_->IsSealed(prefix);
+  }
   bool IsTemporaryKey(std::string_view key) const override { return inner_->IsTemporaryKey(key); }
   std::optional<fs::path> LocalPath(std::string_view key) const override {
     return inner_->LocalPath(key);
@@ -650,7 +653,8 @@ TEST_F(ReplicationTest, SizeOnlyDetectsTruncationButNotSameSizeFlip) {
   EXPECT_TRUE(Verify(*a_, CheckMode::kSizeOnly).empty());
   EXPECT_EQ(Kinds(Verify(*a_, CheckMode::kFull)),
             (std::vector<std::pair<FindingKind, std::string>>{{Kind::kDigestMismatch, kBig}}));
-  fs::resize_file(ObjA() / kBig, 10);
+  // The clean size-only verify sealed the object again: writable once more for the damage.
+  fs::resize_file((MakeWritable(dir_ / "primary", ObjA() / kBig), ObjA() / kBig), 10);
   EXPECT_EQ(Kinds(Verify(*a_, CheckMode::kSizeOnly)),
             (std::vector<std::pair<FindingKind, std::string>>{{Kind::kSizeMismatch, kBig}}));
 }

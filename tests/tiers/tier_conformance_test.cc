@@ -347,6 +347,45 @@ TYPED_TEST(TierConformanceTest, UnsealMakesDirectoriesWritableAgain) {
                                                           "obj/v2/content/c"}));
 }
 
+TYPED_TEST(TierConformanceTest, IsSealedFollowsSealAndUnseal) {
+  Tier& t = *this->tier_;
+  ASSERT_OK(t.PutBytes("obj/v1/content/a", "a"));
+  ASSERT_OK(t.PutBytes("obj/inventory.json", "{}"));
+  ASSERT_OK(t.PutBytes("other/x", "x"));
+  EXPECT_FALSE(*t.IsSealed("obj"));
+  EXPECT_FALSE(*t.IsSealed("obj/inventory.json"));
+  EXPECT_TRUE(*t.IsSealed("missing/prefix")) << "nothing there to write to";
+  EXPECT_EQ(t.IsSealed("../up").status().code(), Code::kInvalidArgument);
+  // A key alone.
+  ASSERT_OK(t.Seal("obj/inventory.json"));
+  EXPECT_TRUE(*t.IsSealed("obj/inventory.json"));
+  EXPECT_FALSE(*t.IsSealed("obj"));
+  // A subtree; twice is fine (idempotent), and nothing else is touched.
+  ASSERT_OK(t.Seal("obj"));
+  ASSERT_OK(t.Seal("obj"));
+  EXPECT_TRUE(*t.IsSealed("obj"));
+  EXPECT_TRUE(*t.IsSealed("obj/v1/content"));
+  EXPECT_FALSE(*t.IsSealed("other"));
+  EXPECT_FALSE(*t.IsSealed(""));
+  // A missing prefix is nothing to seal.
+  ASSERT_OK(t.Seal("missing/prefix"));
+  // Unseal opens the directories, the files stay read-only.
+  ASSERT_OK(t.Unseal("obj/v1"));
+  EXPECT_FALSE(*t.IsSealed("obj"));
+  EXPECT_FALSE(*t.IsSealed("obj/v1"));
+  EXPECT_TRUE(*t.IsSealed("obj/v1/content/a"));
+  EXPECT_TRUE(*t.IsSealed("obj/inventory.json"));
+  ASSERT_OK(t.Seal("obj"));
+  EXPECT_TRUE(*t.IsSealed("obj"));
+  ASSERT_OK(t.Seal(""));
+  EXPECT_TRUE(*t.IsSealed(""));
+  if (auto p = t.LocalPath("obj")) {
+    struct stat st{};
+    ASSERT_EQ(::stat(p->parent_path().c_str(), &st), 0);
+    EXPECT_NE(st.st_mode & 0200, 0u) << "the tier root itself is never sealed";
+  }
+}
+
 TYPED_TEST(TierConformanceTest, UnsealOfPartsAndMissingPrefixes) {
   Tier& t = *this->tier_;
   ASSERT_OK(t.PutBytes("obj/v1/content/a", "a"));

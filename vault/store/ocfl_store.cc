@@ -546,6 +546,7 @@ Result<std::unique_ptr<OcflStore>> OcflStore::Open(tiers::Tier& tier) {
   auto namaste = tier.Stat(ocfl::kRootNamaste);
   if (namaste.ok()) {
     VAULT_RETURN_IF_ERROR(store->CheckExistingRoot());
+    store->SealStorageRootFiles();  // mends a crash between initialising and sealing
   } else if (namaste.status().code() == Code::kNotFound) {
     VAULT_RETURN_IF_ERROR(store->Initialise());
   } else {
@@ -595,8 +596,24 @@ Status OcflStore::Initialise() {
   // The declaration last: its presence means "a complete storage root".
   VAULT_RETURN_IF_ERROR(tier_.PutBytes(ocfl::kRootNamaste, ocfl::kRootNamasteContent));
   VAULT_RETURN_IF_ERROR(tier_.Sync());
+  CrashPoint("store:init:declared");
+  SealStorageRootFiles();
   LogInfo("store", "initialised OCFL 1.1 storage root on tier " + tier_.name());
   return Status::Ok();
+}
+
+void OcflStore::SealLogged(const std::string& key, std::string_view what) const {
+  if (Status s = tier_.Seal(key); !s.ok()) {
+    LogWarning("store", "tier " + tier_.name() + ": " + std::string(what) + " " + key +
+                            " not sealed: " + s.ToString());
+  }
+}
+
+void OcflStore::SealStorageRootFiles() {
+  // Not the root directory and not the tuple directories: new objects are added there.
+  SealLogged(std::string(ocfl::kRootNamaste), "storage root file");
+  SealLogged(std::string(kLayoutKey), "storage root file");
+  SealLogged(std::string(kExtensionsDir), "storage root extensions");
 }
 
 Status OcflStore::CheckExistingRoot() {
@@ -646,6 +663,7 @@ Result<ocfl::Inventory> OcflStore::CreateObject(const CreateRequest& req) {
   auto ctx = [&](Status s) { return std::move(s).WithContext("create object " + req.id); };
 
   // Check the staged files before touching the tier.
+  std::vector<mode_t> staged_modes;  // to give moved files back as they came
   for (const NewFile& f : req.files) {
     struct stat st{};
     if (::stat(f.staged_path.c_str(), &st) != 0) {
@@ -660,6 +678,7 @@ Result<ocfl::Inventory> OcflStore::CreateObject(const CreateRequest& req) {
                                     std::to_string(st.st_size) + " bytes, expected " +
                                     std::to_string(f.size)));
     }
+    staged_modes.push_back(st.st_mode & 07777);
   }
 
   if (!Claim(obj)) return ctx(Status::AlreadyExists("object is being created"));
@@ -694,12 +713,15 @@ Result<ocfl::Inventory> OcflStore::CreateObject(const CreateRequest& req) {
 
   size_t files_put = 0;
   auto fail = [&](Status s) -> Status {
-    // Undo: give moved files back to staging where the tier can, then remove the rest.
+    // Undo: give moved files back to staging where the tier can (writable as they came: v1/
+    // may have been sealed already), then remove the rest.
     if (req.move_staged) {
+      (void)tier_.Unseal(obj);
       for (size_t i = 0; i < files_put; ++i) {
         auto local = tier_.LocalPath(obj + "/v1/content/" + req.files[i].logical_path);
         std::error_code ec;
         if (local) std::filesystem::rename(*local, req.files[i].staged_path, ec);
+        if (local && !ec) ::chmod(req.files[i].staged_path.c_str(), staged_modes[i]);
       }
     }
     RemovePartial(obj);
@@ -741,9 +763,10 @@ void OcflStore::Unclaim(const std::string& object_path) {
   in_flight_.erase(object_path);
 }
 
-Status OcflStore::CheckAbsent(const std::string& obj) const {
+Status OcflStore::CheckAbsent(const std::string& obj) {
   auto existing = tier_.Stat(obj + "/inventory.json");
   if (existing.ok()) {
+    SealLogged(obj, "object");  // a crash may have come between its commit and its seal
     return Status::AlreadyExists("object exists at " + obj + " on tier " + tier_.name());
   }
   if (existing.status().code() != Code::kNotFound) return existing.status();
@@ -761,6 +784,7 @@ Status OcflStore::CheckAbsent(const std::string& obj) const {
 }
 
 void OcflStore::RemovePartial(const std::string& obj) {
+  (void)tier_.Unseal(obj);  // its versions may be sealed already
   std::vector<std::string> keys;
   (void)tier_.List(obj + "/", [&](std::string_view key, const tiers::ObjectInfo&) {
     keys.emplace_back(key);
@@ -785,6 +809,17 @@ Status OcflStore::WriteObjectTail(
   }
   VAULT_RETURN_IF_ERROR(tier_.Sync());
   CrashPoint("store:create:version-durable");
+  // Read-only before the commit, so that a crash after it leaves only the root inventory, its
+  // sidecar and the object root directory to seal (the next touch does: see the header).
+  SealLogged(obj + "/" + std::string(ocfl::kObjectNamaste), "object declaration");
+  std::set<std::string> version_dirs;
+  for (const auto& [rel, bytes] : inventory_files) {
+    if (size_t slash = rel.find('/'); slash != std::string::npos) {
+      version_dirs.insert(rel.substr(0, slash));
+    }
+  }
+  for (const std::string& dir : version_dirs) SealLogged(obj + "/" + dir, "object version");
+  CrashPoint("store:create:versions-sealed");
   // 3. The root sidecar, then the root inventory: the commit point of the object.
   const auto& root_sidecar = inventory_files[inventory_files.size() - 2];
   VAULT_RETURN_IF_ERROR(tier_.PutBytes(obj + "/" + root_sidecar.first, root_sidecar.second));
@@ -794,11 +829,9 @@ Status OcflStore::WriteObjectTail(
   CrashPoint("store:create:root-inventory-put");
   VAULT_RETURN_IF_ERROR(tier_.Sync());
   CrashPoint("store:create:committed");
-  // 4. Read-only. Defence in depth only: a failure is logged, the object is stored.
-  if (Status s = tier_.Seal(obj); !s.ok()) {
-    LogWarning("store", "tier " + tier_.name() + ": object " + obj + " stored but not sealed: " +
-                            s.ToString());
-  }
+  // 4. Read-only: the root inventory, its sidecar and the object root directory (the rest is
+  // already). Defence in depth only: a failure is logged, the object is stored.
+  SealLogged(obj, "stored object");
   return Status::Ok();
 }
 
@@ -1139,6 +1172,13 @@ Result<std::vector<Finding>> OcflStore::VerifyObject(std::string_view id, const 
     if (expected.count(rel) == 0) {
       add(FindingKind::kUnexpectedFile, rel, "", std::to_string(info.size));
     }
+  }
+  if (findings.empty()) {
+    // Clean: sealed again, in case a crash came between its commit (or repair) and its seal.
+    // Under mu_, so that no create, copy, repair or purge of it starts meanwhile (they claim
+    // the object first and unseal it); skipped while one runs (it seals when done).
+    std::lock_guard<std::mutex> lock(mu_);
+    if (in_flight_.count(obj) == 0) SealLogged(obj, "verified object");
   }
   return findings;
 }
@@ -1513,7 +1553,8 @@ Result<RepairReport> OcflStore::RepairFrom(const OcflStore& source, std::string_
   }
   if (move_aside.empty() && !move_root_inventory && put_content.empty() && !put_declaration &&
       put_inventories.empty()) {
-    return report;  // nothing here differs from the source any more
+    SealLogged(obj, "object");  // nothing here differs from the source any more
+    return report;
   }
 
   // 4. Act. From here on every step keeps the copy repairable (see the header).
@@ -1591,6 +1632,136 @@ Result<RepairReport> OcflStore::RepairFrom(const OcflStore& source, std::string_
                        " files moved aside, " + std::to_string(report.restored.size()) +
                        " put back");
   return report;
+}
+
+Status OcflStore::PurgeObject(const PurgeWarrant& w) { return PurgeObject(w.object_id(), w); }
+
+Status OcflStore::PurgeObject(std::string_view id, const PurgeWarrant& w) {
+  auto ctx = [&](Status s) {
+    return std::move(s).WithContext("purge " + std::string(id) + " (batch " + w.batch() +
+                                    ") on tier " + tier_.name());
+  };
+  if (id.empty()) return ctx(Status::InvalidArgument("object id is empty"));
+  if (id != w.object_id()) {
+    return ctx(Status::FailedPrecondition("the warrant is for another object: " +
+                                          w.object_id()));
+  }
+  const std::string obj = ObjectPath(id);
+  if (!Claim(obj)) return ctx(Status::FailedPrecondition("object is being written at " + obj));
+  ScopeExit release([&] { Unclaim(obj); });
+
+  std::vector<std::string> keys;
+  VAULT_RETURN_IF_ERROR(ctx(tier_.List(obj + "/", [&](std::string_view key,
+                                                     const tiers::ObjectInfo&) {
+    keys.emplace_back(key);
+    return true;
+  })));
+  if (keys.empty()) {
+    // Gone already, or a crash left empty directories behind: prune them.
+    VAULT_RETURN_IF_ERROR(ctx(tier_.PruneEmpty(obj)));
+    VAULT_RETURN_IF_ERROR(ctx(tier_.Sync()));
+    return ctx(VerifyAbsent(id));
+  }
+  // The directory must hold this object: an inventory that parses must name `id`.
+  std::vector<std::string> root_files;  // inventory.json first, then its sidecar(s)
+  for (const std::string& key : keys) {
+    const std::string rel = key.substr(obj.size() + 1);
+    const bool root_file = rel.find('/') == std::string::npos;
+    if (root_file && rel == kRootInventory) root_files.insert(root_files.begin(), key);
+    if (root_file && rel.starts_with(std::string(kRootInventory) + ".")) root_files.push_back(key);
+    const size_t slash = rel.find('/');
+    const bool version_inventory = slash != std::string::npos &&
+                                   VersionNumber(std::string_view(rel).substr(0, slash)) &&
+                                   rel.substr(slash + 1) == kRootInventory;
+    if (rel != kRootInventory && !version_inventory) continue;
+    auto bytes = tier_.ReadAll(key, kMaxInventoryBytes);
+    if (!bytes.ok()) continue;  // damaged or unreadable: still this id's object path
+    auto inv = ocfl::ParseInventory(*bytes);
+    if (inv.ok() && inv->id != id) {
+      return ctx(Status::FailedPrecondition(key + " names another object: " + inv->id));
+    }
+  }
+  LogWarning("store", "tier " + tier_.name() + ": purging " + std::string(id) + " at " + obj +
+                          " (" + std::to_string(keys.size()) + " files), disposal batch " +
+                          w.batch());
+  VAULT_RETURN_IF_ERROR(ctx(tier_.Unseal(obj)));
+  CrashPoint("store:purge:unsealed");
+  // 1. The root inventory, then its sidecar: from then on the object does not exist.
+  auto remove = [&](const std::string& key) -> Status {
+    Status s = tier_.Remove(key);
+    if (!s.ok() && s.code() != Code::kNotFound) return s;
+    return Status::Ok();
+  };
+  for (const std::string& key : root_files) VAULT_RETURN_IF_ERROR(ctx(remove(key)));
+  VAULT_RETURN_IF_ERROR(ctx(tier_.Sync()));
+  CrashPoint("store:purge:uncommitted");
+  // 2. Everything else, deepest first; each directory goes when it becomes empty, and the
+  // empty tuple directories above the object with the last file (Tier::Remove).
+  auto depth = [](const std::string& k) { return std::count(k.begin(), k.end(), '/'); };
+  std::sort(keys.begin(), keys.end(), [&](const std::string& a, const std::string& b) {
+    if (depth(a) != depth(b)) return depth(a) > depth(b);
+    return a > b;
+  });
+  for (const std::string& key : keys) {
+    if (std::find(root_files.begin(), root_files.end(), key) != root_files.end()) continue;
+    VAULT_RETURN_IF_ERROR(ctx(remove(key)));
+  }
+  // Directories a crash emptied earlier, and the tuple directories above them.
+  VAULT_RETURN_IF_ERROR(ctx(tier_.PruneEmpty(obj)));
+  VAULT_RETURN_IF_ERROR(ctx(tier_.Sync()));
+  CrashPoint("store:purge:durable");
+  VAULT_RETURN_IF_ERROR(ctx(VerifyAbsent(id)));
+  LogInfo("store", "tier " + tier_.name() + ": purged " + std::string(id) + " (" +
+                       std::to_string(keys.size()) + " files), disposal batch " + w.batch());
+  return Status::Ok();
+}
+
+Status OcflStore::VerifyAbsent(std::string_view id) const {
+  const std::string obj = ObjectPath(id);
+  auto left = [&](const std::string& what) {
+    return Status::FailedPrecondition("object " + std::string(id) + " is not gone from tier " +
+                                      tier_.name() + ": " + what);
+  };
+  size_t count = 0;
+  std::string first;
+  VAULT_RETURN_IF_ERROR(tier_.List(obj + "/", [&](std::string_view key, const tiers::ObjectInfo&) {
+    if (count++ == 0) first = std::string(key);
+    return true;
+  }));
+  if (count > 0) {
+    return left(std::to_string(count) + " files left under " + obj + " (first: " + first + ")");
+  }
+  auto st = tier_.Stat(obj);
+  if (st.ok() || st.status().code() == Code::kFailedPrecondition) {
+    return left("an entry at the object path " + obj);
+  }
+  if (st.status().code() != Code::kNotFound) return std::move(st).status();
+  // Directories (tiers that have them report them as prefixes, empty ones included): the object
+  // directory must be gone, and each tuple directory on its path gone or holding something else.
+  std::string parent;
+  size_t start = 0;
+  while (start <= obj.size()) {
+    size_t end = obj.find('/', start);
+    if (end == std::string::npos) end = obj.size();
+    const std::string name = obj.substr(start, end - start);
+    const std::string dir = obj.substr(0, end);
+    bool there = false;
+    VAULT_RETURN_IF_ERROR(tier_.ListDir(parent, [&](std::string_view child, bool is_prefix) {
+      there = is_prefix && child == name;
+      return !there;
+    }));
+    if (!there) return Status::Ok();  // nothing deeper either
+    if (end == obj.size()) return left("the object directory " + obj + " is still there");
+    bool any = false;
+    VAULT_RETURN_IF_ERROR(tier_.ListDir(dir, [&](std::string_view, bool) {
+      any = true;
+      return false;
+    }));
+    if (!any) return left("empty directory " + dir);
+    parent = dir;
+    start = end + 1;
+  }
+  return Status::Ok();
 }
 
 Result<std::string> OcflStore::ReadContent(std::string_view id, std::string_view content_path,

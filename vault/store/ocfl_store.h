@@ -18,12 +18,28 @@
 // Crash safety (DESIGN.md §3, STYLE.md §10): an object exists only once its ROOT inventory.json
 // exists, and that file is written last, after everything else of the object is durable.
 // A crash earlier leaves an "incomplete" object directory that ListIncomplete() reports and
-// RemoveIncomplete() deletes at startup. Stored objects are sealed read-only (Tier::Seal);
-// nothing here ever deletes bytes of a complete object: RepairFrom moves damaged files aside to
-// an attic directory. Only v1 is written today: adding a version (v2, for format migration) will
-// need Tier::Unseal, the new version directory written the same way, and the root inventory
-// replaced last (RepairFrom shows the pattern: move the old one aside, put the new one). Not
-// built.
+// RemoveIncomplete() deletes at startup. Nothing here ever deletes bytes of a complete object,
+// except PurgeObject with a PurgeWarrant (approved disposal, docs/RETENTION.md §5): RepairFrom
+// moves damaged files aside to an attic directory. Only v1 is written today: adding a version
+// (v2, for format migration) will need Tier::Unseal, the new version directory written the same
+// way, and the root inventory replaced last (RepairFrom shows the pattern: move the old one
+// aside, put the new one). Not built.
+//
+// Write once (Tier::Seal; local tiers: files 0444, directories 0555): every file the store
+// writes into an object ends read-only, and the object's directories (object root, vN,
+// vN/content and below) too, once the object (or copy, or repair) is complete. The storage
+// root's own files (0=ocfl_1.1, ocfl_layout.json, extensions/) are sealed as well; the storage
+// root directory and the 0004 tuple directories stay writable (objects are added there).
+// Sealing is defence in depth (root ignores permission bits; the digests detect change), so a
+// failure to seal is logged, never returned. Crash between commit and seal: the version
+// directories and the declaration are sealed BEFORE the root inventory is put, so only the root
+// inventory, its sidecar and the object root directory can be left writable by a crash; they
+// are sealed again by the next touch of the object: a CreateObject/CopyObjectFrom that finds it
+// (the retry after the crash), a RepairFrom, or a VerifyObject that finds it clean (fixity
+// verifies every object periodically). Open() re-seals the storage root's files.
+// Where the store must write into a sealed object (RepairFrom, PurgeObject) it unseals the
+// object's directories first and seals again when done. Removing a copy with Tier::Remove works
+// on a sealed object as it is (the local tier makes the directory writable for the unlink).
 //
 // Replication and repair (the vault keeps every object on >= 2 tiers, one OcflStore each):
 //   - CopyObjectFrom(source, id) writes a complete copy of an object from another store, in the
@@ -34,8 +50,9 @@
 //     (checked against the source's inventory or sidecars before anything here changes), the
 //     root inventory last. The caller verifies again afterwards.
 //
-// Threading: all methods may be called concurrently. CreateObject, CopyObjectFrom and RepairFrom
-// calls for the same id are serialised (the second one is refused while the first runs). The
+// Threading: all methods may be called concurrently. CreateObject, CopyObjectFrom, RepairFrom and
+// PurgeObject calls for the same id are serialised (the second one is refused while the first
+// runs; a clean VerifyObject does not seal an object while one runs). The
 // tier is borrowed and must outlive the store. One process writes a storage root at a time (the
 // daemon holds the vault lock).
 #pragma once
@@ -107,6 +124,31 @@ struct RepairReport {
   std::vector<std::string> restored;     // relative to the object root; put back from the source
 };
 
+}  // namespace vault::store
+
+// Authority to destroy one object: only the disposal executor can make one.
+namespace vault::lifecycle {
+class DisposalExecutor;
+}  // namespace vault::lifecycle
+
+namespace vault::store {
+
+// A warrant to purge one object (docs/RETENTION.md §5): made only by the disposal executor,
+// after the batch's approval, deadline, hold and retention checks, for one object id of that
+// batch. The store takes it as the only authority to delete a complete object.
+class PurgeWarrant {
+ public:
+  const std::string& object_id() const { return object_id_; }
+  const std::string& batch() const { return batch_; }
+
+ private:
+  PurgeWarrant(std::string object_id, std::string batch)
+      : object_id_(std::move(object_id)), batch_(std::move(batch)) {}
+  friend class vault::lifecycle::DisposalExecutor;
+
+  std::string object_id_, batch_;
+};
+
 class OcflStore {
  public:
   // Largest inventory or sidecar file read (inventories of huge objects are a few MiB).
@@ -126,9 +168,11 @@ class OcflStore {
   static std::string ObjectPath(std::string_view id);
 
   // Writes object v1. Order: content files (each PutFile, move or copy), "0=ocfl_object_1.1",
-  // v1/inventory.json + sidecar, Sync(); then the root sidecar and the ROOT inventory.json LAST,
-  // Sync(); then Seal the object (read-only). Returns the inventory written.
-  // Errors: kAlreadyExists if the object exists; kFailedPrecondition if an incomplete object
+  // v1/inventory.json + sidecar, Sync(); Seal v1/ and the declaration; then the root sidecar and
+  // the ROOT inventory.json LAST, Sync(); then Seal the object (read-only: root inventory,
+  // sidecar, object root directory). Returns the inventory written.
+  // Errors: kAlreadyExists if the object exists (it is then sealed again, in case a crash came
+  // between its commit and its seal); kFailedPrecondition if an incomplete object
   // directory is in the way (run recovery); kInvalidArgument for a bad request (empty id, bad,
   // non-NFC, duplicate or conflicting logical path, malformed digest); kCorruption if a staged
   // file's size differs from NewFile::size. Re-verifies no digest (the caller hashed the staged
@@ -178,6 +222,10 @@ class OcflStore {
   // `o.mode` picks kFull (digests) or kSizeOnly; `o.hasher` is called at most once, with the
   // requests of every content file that is present with the right size (none: not called).
   // `stats` (optional) is filled even when findings are returned.
+  // The one change a verify makes: an object that verifies clean is sealed again (Tier::Seal,
+  // which leaves what is already sealed alone), unless a write of that object by this store is
+  // running; so a crash between an object's commit and its seal is mended by the next fixity
+  // pass. Best effort: a failure to seal is logged.
   Result<std::vector<Finding>> VerifyObject(std::string_view id, const VerifyOptions& o,
                                             VerifyStats* stats = nullptr) const;
   // The same with check_digests ? kFull : kSizeOnly and the built-in hashing.
@@ -195,7 +243,8 @@ class OcflStore {
   //     or size that disagrees with the source inventory is kCorruption naming the path and
   //     the source tier, and nothing of the object counts.
   //   - Write order as CreateObject: content, declaration, version inventories + sidecars,
-  //     Sync, root sidecar, root inventory.json LAST, Sync, Seal. Inventories are copied byte
+  //     Sync, Seal of the versions and the declaration, root sidecar, root inventory.json
+  //     LAST, Sync, Seal of the rest. Inventories are copied byte
   //     for byte. On any failure before the root inventory is in place, the partial object is
   //     removed (best effort; otherwise recovery removes it): it was never complete.
   //   - Then the copy is read back (page cache dropped first where the tier is local, so that
@@ -235,6 +284,7 @@ class OcflStore {
   //     byte-identical to the source's: those that differ are moved aside and put back, the
   //     root inventory.json moved aside last and put back LAST, after a Sync. Then Sync, empty
   //     directories pruned, and the object sealed again.
+  //     When nothing here differs from the source any more, the object is only sealed again.
   //   - Returns what was moved aside and what was put back. The caller then verifies again:
   //     when no inventory was usable, VerifyObject could not check the content, so a second
   //     round may find (and repair) more.
@@ -257,16 +307,40 @@ class OcflStore {
   //     an incomplete object to ListIncomplete(): recovery must not remove directories of
   //     objects the catalog knows (it must repair them);
   //   - a crash leaves the object unsealed (directories 0755, put-back files 0644) until a
-  //     later RepairFrom seals it; after a crash behind the last Sync the copy verifies clean
-  //     but stays unsealed, as after a crash of CreateObject behind its commit. Sealing is
-  //     defence in depth only; the digests are what detect change.
-  // Threading: refused with kFailedPrecondition while a CreateObject, CopyObjectFrom or
-  // RepairFrom of the same id runs on this store. The caller must not repair the same object
-  // on `source` at the same time (it is read as the trusted copy).
+  //     later RepairFrom seals it, or, after a crash behind the last Sync (the copy verifies
+  //     clean), until the next clean VerifyObject does. Sealing is defence in depth only; the
+  //     digests are what detect change.
+  // Threading: refused with kFailedPrecondition while a CreateObject, CopyObjectFrom,
+  // RepairFrom or PurgeObject of the same id runs on this store. The caller must not repair the
+  // same object on `source` at the same time (it is read as the trusted copy).
   Result<RepairReport> RepairFrom(const OcflStore& source, std::string_view id,
                                   const std::vector<Finding>& findings,
                                   const std::filesystem::path& attic_dir,
                                   const std::filesystem::path& staging_dir);
+
+  // Destroys this copy of the object the warrant names (OCFL purge; the storage root stays
+  // valid). Order: the object's directories are unsealed; the root inventory.json, then its
+  // sidecar, are removed and that is made durable (from then on the object no longer exists
+  // for OCFL, Exists() is false); then every other file, deepest first, each directory going
+  // when it becomes empty; then the empty 0004 tuple directories above it up to (not including)
+  // the storage root; the parent directories are fsynced (Tier::Sync). Ends with
+  // VerifyAbsent(). Idempotent: an absent object is OK (leftover empty directories are still
+  // pruned). A crash part way leaves a directory without a root inventory (never a complete
+  // object with files missing): calling PurgeObject again finishes it. Until then that
+  // directory looks like an incomplete object to ListIncomplete(), and the daemon's recovery
+  // keeps directories of objects the catalog knows ("left for fixity to repair"): the disposal
+  // executor must finish the purge before anything repairs an object it is destroying.
+  // Errors: kInvalidArgument for an empty id; kFailedPrecondition if `id` is not the warrant's
+  // object, if an inventory in the object directory names another id, or while a write of the
+  // object by this store (create, copy, repair) runs; tier errors as they come.
+  Status PurgeObject(const PurgeWarrant& w);
+  Status PurgeObject(std::string_view id, const PurgeWarrant& w);
+
+  // OK when no trace of the object `id` remains on the tier: no key at or below its object
+  // path, no object directory, and no empty 0004 tuple directory on its path (tuple directories
+  // shared with other objects stay, holding those). kFailedPrecondition naming what is left
+  // otherwise; tier errors as they come.
+  Status VerifyAbsent(std::string_view id) const;
 
   // The bytes of `content_path` ("v1/content/…") of object `id`; kResourceExhausted if larger
   // than `max_bytes`, kNotFound if absent.
@@ -279,18 +353,24 @@ class OcflStore {
   explicit OcflStore(tiers::Tier& tier) : tier_(tier) {}
   Status Initialise();
   Status CheckExistingRoot();
+  // Seals the storage root's files (declaration, layout, extensions/); a failure is logged.
+  void SealStorageRootFiles();
+  // Tier::Seal(key); a failure is logged (sealing is defence in depth), naming `what`.
+  void SealLogged(const std::string& key, std::string_view what) const;
   bool InFlight(const std::string& object_path) const;
   // Marks `object_path` as being written (in_flight_); false if it already is. Unclaim() ends it.
   bool Claim(const std::string& object_path);
   void Unclaim(const std::string& object_path);
-  // OK if nothing of the object is here; kAlreadyExists if it is complete; kFailedPrecondition
-  // if an incomplete object directory is in the way.
-  Status CheckAbsent(const std::string& object_path) const;
+  // OK if nothing of the object is here; kAlreadyExists if it is complete (and then seals it
+  // again: the caller holds the claim); kFailedPrecondition if an incomplete object directory
+  // is in the way.
+  Status CheckAbsent(const std::string& object_path);
   // The write steps after the content (CreateObject, CopyObjectFrom): declaration, then
   // `inventory_files` (relative path, bytes) in order, the last two being the root sidecar and
-  // the root inventory.json, with a Sync before those two and after them; then Seal (a failure
-  // to seal is logged). *committed tells whether the root inventory was put (from then on the
-  // object exists and must not be removed).
+  // the root inventory.json, with a Sync before those two and after them; the version
+  // directories and the declaration are sealed before the root sidecar is put, the rest after
+  // the last Sync (a failure to seal is logged). *committed tells whether the root inventory
+  // was put (from then on the object exists and must not be removed).
   Status WriteObjectTail(const std::string& object_path,
                          const std::vector<std::pair<std::string, std::string>>& inventory_files,
                          bool* committed);
@@ -308,7 +388,8 @@ class OcflStore {
 
   tiers::Tier& tier_;
   mutable std::mutex mu_;
-  std::set<std::string> in_flight_;  // guarded by mu_: object paths being created
+  // Guarded by mu_: object paths being written (created, copied, repaired, purged).
+  std::set<std::string> in_flight_;
 };
 
 }  // namespace vault::store

@@ -112,21 +112,50 @@ Status Walk(const fs::path& dir, const std::string& key_dir, std::string_view na
   return Status::Ok();
 }
 
+// Seals `path` and everything below it: files 0444, directories 0555 (children first, so that
+// a directory is writable while its children are changed). What already has the sealed mode is
+// not chmod-ed again. A missing path is nothing to seal.
 Status SealTree(const fs::path& path) {
   struct stat st{};
-  if (::lstat(path.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", path.string());
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return Status::Ok();
+    return Status::FromErrno(errno, "stat", path.string());
+  }
   if (S_ISLNK(st.st_mode)) return Status::Ok();  // chmod would follow it
   if (S_ISDIR(st.st_mode)) {
     std::vector<DirEntry> entries;
     VAULT_RETURN_IF_ERROR(ReadDirEntries(path, &entries));
     for (const DirEntry& e : entries) VAULT_RETURN_IF_ERROR(SealTree(path / e.name));
-    if (::chmod(path.c_str(), 0555) != 0) return Status::FromErrno(errno, "chmod", path.string());
+    if ((st.st_mode & 07777) != 0555 && ::chmod(path.c_str(), 0555) != 0) {
+      return Status::FromErrno(errno, "chmod", path.string());
+    }
     return Status::Ok();
   }
-  if (S_ISREG(st.st_mode) && ::chmod(path.c_str(), 0444) != 0) {
+  if (S_ISREG(st.st_mode) && (st.st_mode & 07777) != 0444 && ::chmod(path.c_str(), 0444) != 0) {
     return Status::FromErrno(errno, "chmod", path.string());
   }
   return Status::Ok();
+}
+
+// Whether `path` and everything below it has no write bit (regular files and directories;
+// symlinks and other entries are not looked at). A missing path is sealed.
+Result<bool> TreeIsSealed(const fs::path& path, bool check_self) {
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return true;
+    return Status::FromErrno(errno, "stat", path.string());
+  }
+  constexpr mode_t kWrite = S_IWUSR | S_IWGRP | S_IWOTH;
+  if (S_ISREG(st.st_mode)) return !check_self || (st.st_mode & kWrite) == 0;
+  if (!S_ISDIR(st.st_mode)) return true;
+  if (check_self && (st.st_mode & kWrite) != 0) return false;
+  std::vector<DirEntry> entries;
+  VAULT_RETURN_IF_ERROR(ReadDirEntries(path, &entries));
+  for (const DirEntry& e : entries) {
+    VAULT_ASSIGN_OR_RETURN(bool sealed, TreeIsSealed(path / e.name, /*check_self=*/true));
+    if (!sealed) return false;
+  }
+  return true;
 }
 
 // The inverse of SealTree for directories: 0755 at and below `path`; files and symlinks are
@@ -472,6 +501,12 @@ Status LocalTier::Unseal(std::string_view prefix) {
   }
   VAULT_ASSIGN_OR_RETURN(fs::path path, PathFor(prefix));
   return UnsealTree(path);
+}
+
+Result<bool> LocalTier::IsSealed(std::string_view prefix) const {
+  if (prefix.empty()) return TreeIsSealed(root_, /*check_self=*/false);
+  VAULT_ASSIGN_OR_RETURN(fs::path path, PathFor(prefix));
+  return TreeIsSealed(path, /*check_self=*/true);
 }
 
 std::optional<fs::path> LocalTier::LocalPath(std::string_view key) const {

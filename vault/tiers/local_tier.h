@@ -70,6 +70,7 @@ class LocalTier final : public Tier {
   Status Seal(std::string_view prefix) override;
   // Unseal("") unseals every directory below the root (the root itself is never sealed).
   Status Unseal(std::string_view prefix) override;
+  Result<bool> IsSealed(std::string_view prefix) const override;
   std::optional<std::filesystem::path> LocalPath(std::string_view key) const override;
   bool IsTemporaryKey(std::string_view key) const override;
 

@@ -138,9 +138,14 @@ Status MemTier::Seal(std::string_view prefix) {
   if (!prefix.empty()) VAULT_RETURN_IF_ERROR(CheckKey(name_, prefix));
   std::lock_guard<std::mutex> lock(mu_);
   const std::string p(prefix);
+  if (auto it = objects_.find(p); it != objects_.end()) {
+    it->second.sealed = true;  // a key: just that one
+    return Status::Ok();
+  }
   const std::string under = p.empty() ? "" : p + "/";
   for (auto it = objects_.lower_bound(under); it != objects_.end() && it->first.starts_with(under);
        ++it) {
+    it->second.sealed = true;
     // Every directory between the prefix and the key.
     const std::string& k = it->first;
     for (size_t slash = k.find('/', under.size()); slash != std::string::npos;
@@ -167,6 +172,25 @@ Status MemTier::Unseal(std::string_view prefix) {
     it = sealed_dirs_.erase(it);
   }
   return Status::Ok();
+}
+
+Result<bool> MemTier::IsSealed(std::string_view prefix) const {
+  if (!prefix.empty()) VAULT_RETURN_IF_ERROR(CheckKey(name_, prefix));
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string p(prefix);
+  if (auto it = objects_.find(p); it != objects_.end()) return it->second.sealed;
+  if (!p.empty() && HasKeysUnder(p) && sealed_dirs_.count(p) == 0) return false;
+  const std::string under = p.empty() ? "" : p + "/";
+  for (auto it = objects_.lower_bound(under); it != objects_.end() && it->first.starts_with(under);
+       ++it) {
+    if (!it->second.sealed) return false;
+    const std::string& k = it->first;
+    for (size_t slash = k.find('/', under.size()); slash != std::string::npos;
+         slash = k.find('/', slash + 1)) {
+      if (sealed_dirs_.count(k.substr(0, slash)) == 0) return false;
+    }
+  }
+  return true;
 }
 
 Status MemTier::CorruptForTesting(std::string_view key, std::string data) {

@@ -5,8 +5,9 @@
 //
 // It follows the local tier's rules: write once, keys checked with CheckSafeRelativePath, a key
 // cannot also be a prefix of other keys, Seal(prefix) makes later Puts under that prefix fail
-// with kPermissionDenied (Remove still works) until Unseal(prefix). Sync() does nothing: nothing
-// here is durable.
+// with kPermissionDenied (Remove still works) until Unseal(prefix), and marks every key under
+// it read-only, so that IsSealed() answers as the local tier's modes would. Sync() does nothing:
+// nothing here is durable.
 // Threading: thread-safe (one mutex).
 #pragma once
 
@@ -40,6 +41,9 @@ class MemTier final : public Tier {
   Status Seal(std::string_view prefix) override;
   // Forgets the sealed marks of `prefix` and of every "directory" below it ("" = all).
   Status Unseal(std::string_view prefix) override;
+  // Keys are sealed one by one (Seal marks them; Unseal, like the local tier's, leaves them
+  // read-only); "directories" by the marks Seal sets and Unseal clears.
+  Result<bool> IsSealed(std::string_view prefix) const override;
   std::optional<std::filesystem::path> LocalPath(std::string_view) const override {
     return std::nullopt;
   }
@@ -51,6 +55,7 @@ class MemTier final : public Tier {
   struct Object {
     std::string data;
     int64_t mtime_ms = 0;
+    bool sealed = false;  // read-only (Seal); never cleared: write once
   };
   // Whether some key lies under `dir` + "/". Requires mu_.
   bool HasKeysUnder(const std::string& dir) const;

@@ -100,7 +100,9 @@ class Tier {
 
   // Makes everything under `prefix` (a key, or a "directory" of keys) read-only: local tiers
   // chmod files 0444 and directories 0555. A later Put under a sealed directory fails with
-  // kPermissionDenied (EACCES) until Unseal().
+  // kPermissionDenied (EACCES) until Unseal(). Idempotent and cheap to repeat: what is already
+  // sealed is left alone (local: no chmod, so no ctime change and no EPERM for a reader that
+  // does not own the files). A missing prefix is not an error (nothing to seal).
   virtual Status Seal(std::string_view prefix) = 0;
 
   // The inverse of Seal() for directories only: Puts under `prefix` work again. Local tiers
@@ -111,6 +113,12 @@ class Tier {
   // to add versions); the caller Seals again when done. A crash in between leaves the prefix
   // unsealed, which costs only the defence in depth that sealing is (see LocalTier caveats).
   virtual Status Unseal(std::string_view prefix) = 0;
+
+  // Whether everything at and below `prefix` is sealed: every key read-only and every directory
+  // sealed (local: no write bit in the mode of any regular file or directory; symlinks are not
+  // looked at). A missing prefix is sealed (there is nothing to write to). Seal("") leaves the
+  // root itself writable and IsSealed("") ignores the root's mode likewise. For checks and tests.
+  virtual Result<bool> IsSealed(std::string_view prefix) const = 0;
 
   // True for keys that are leftovers of an interrupted Put (local: ".vault-tmp-*" files) and
   // never a key anyone put. Recovery code may remove them. Default: none exist.
