@@ -161,7 +161,13 @@ void RetentionExecutor::RefuseWrite(const std::string& object_id, const std::str
   // Ids from a request may be anything: only a plausible one is recorded as the object.
   std::string obj = object_id.size() <= 256 && IsValidUtf8(object_id) ? object_id : "";
   json detail = {{"via", IsValidUtf8(via) ? via : std::string("(invalid UTF-8)")}, {"target", obj}};
-  LogRefusal("deletion", "", std::move(detail), agent, v);
+  // A stored object's own history shows the attempt.
+  bool known = false;
+  if (!obj.empty()) {
+    auto o = env_.catalog->GetObject(obj);
+    known = o.ok() && o->has_value();
+  }
+  LogRefusal("deletion", known ? obj : "", std::move(detail), agent, v);
 }
 
 Result<std::vector<json>> RetentionExecutor::ActiveHolds(const std::string& object_id) const {
