@@ -51,9 +51,13 @@ std::optional<json> Body(const httplib::Request& req, httplib::Response& res) {
   return b;
 }
 
+// A text field of the body, in NFC (archivists' text is compared and printed in NFC); invalid
+// UTF-8 is passed on as is and refused by the executor.
 std::string Field(const json& b, const char* key) {
   auto it = b.find(key);
-  return it != b.end() && it->is_string() ? it->get<std::string>() : std::string();
+  if (it == b.end() || !it->is_string()) return "";
+  std::string v = it->get<std::string>();
+  return ToNfc(v).value_or(v);
 }
 
 }  // namespace
