@@ -127,6 +127,54 @@ TEST_F(RetentionTest, MetadataIsRequiredAndRecordedWithTheScheduleVersion) {
   EXPECT_EQ(o["retention_info"]["source"], "bag-info");
 }
 
+// A default class for the inbox: packages dropped there without retention labels are accepted
+// with that rule (source "default"); the same package through the API, which has no default,
+// is still refused.
+TEST_F(RetentionTest, InboxDefaultRuleAppliesOnlyToTheInbox) {
+  daemon_->Terminate();
+  {
+    std::string cfg = Slurp(home_ / "vault.toml");
+    const std::string from = "default_rule_inbox = \"\"";
+    ASSERT_NE(cfg.find(from), std::string::npos);
+    cfg.replace(cfg.find(from), from.size(), "default_rule_inbox = \"TT05-01\"");
+    std::ofstream(home_ / "vault.toml", std::ios::trunc) << cfg;
+  }
+  daemon_ = std::make_unique<Daemon>(home_);
+  ASSERT_TRUE(daemon_->Start()) << daemon_->stderr_text();
+
+  fs::path bag = tmp_ / "plain";
+  MakeBag(bag, {{"a.txt", "không nhãn"}}, {{"X-Test-No-Retention", "1"}, {"Title", "Thư"}});
+  auto api = Vaultctl({"--root", home_.string(), "ingest", bag.string(), "--wait", "--json"});
+  EXPECT_EQ(api.json()["reason"]["rule"], "retention.missing") << api.out;
+
+  fs::rename(bag, home_ / "inbox" / "plain");
+  ASSERT_TRUE(WaitFor([&] {
+    auto l = Vaultctl({"--root", home_.string(), "objects", "list", "--json"});
+    return l.json().is_array() && l.json().size() == 1;
+  }, 60));
+  const json list = Vaultctl({"--root", home_.string(), "objects", "list", "--json"}).json();
+  json o = Api("/api/v1/objects/" + list[0]["id"].get<std::string>());
+  EXPECT_EQ(o["retention"], "permanent");
+  EXPECT_EQ(o["retention_info"]["rule"], "TT05-01");
+  EXPECT_EQ(o["retention_info"]["source"], "default");
+}
+
+// A schedule with an error keeps vaultd from starting, naming the file, the line and the rule.
+TEST_F(RetentionTest, InvalidScheduleIsRefusedAtLoadWithLineAndReason) {
+  daemon_->Terminate();
+  std::string text = Slurp(home_ / "retention" / "schedule.toml");
+  const std::string from = "years = 10";
+  ASSERT_NE(text.find(from), std::string::npos);
+  text.replace(text.find(from), from.size(), "years = 80");
+  std::ofstream(home_ / "retention" / "schedule.toml", std::ios::trunc) << text;
+  daemon_ = std::make_unique<Daemon>(home_);
+  EXPECT_FALSE(daemon_->Start());
+  const std::string err = daemon_->stderr_text();
+  EXPECT_NE(err.find("schedule.toml:"), std::string::npos) << err;
+  EXPECT_NE(err.find("years = 80 is outside 2..70"), std::string::npos) << err;
+  daemon_.reset();
+}
+
 TEST_F(RetentionTest, WholeWorkflowWithEveryRefusal) {
   const std::string alice = AddUser("alice", {"archivist"});
   const std::string bob = AddUser("bob", {"approver"});
