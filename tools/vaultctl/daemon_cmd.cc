@@ -68,6 +68,19 @@ int CmdStatus(Context& ctx, bool as_json) {
   }
   std::cout << "Bản sao / copies: " << in.value("below_policy", int64_t{0}) << " objects below policy, "
             << in.value("damaged_objects", 0) << " damaged (no good copy)\n";
+  const json& rt = Field(b, "retention").is_object() ? Field(b, "retention") : kEmptyObject;
+  if (!rt.empty()) {
+    const json& sc = Field(rt, "schedule").is_object() ? Field(rt, "schedule") : kEmptyObject;
+    const json& bt = Field(rt, "batches").is_object() ? Field(rt, "batches") : kEmptyObject;
+    std::cout << "Bảo quản / retention: schedule " << sc.value("id", "") << " "
+              << sc.value("version", "") << "; " << rt.value("due", 0) << " in review, "
+              << rt.value("holds", 0) << " holds, " << bt.value("proposed", 0) << " batches proposed, "
+              << bt.value("approved", 0) << " approved"
+              << (bt.value("overdue", 0) > 0 ? " (" + std::to_string(bt.value("overdue", 0)) +
+                                                   " PAST DEADLINE / QUÁ HẠN)"
+                                             : std::string())
+              << ", " << rt.value("destroyed", 0) << " destroyed\n";
+  }
   return kExitOk;
 }
 
