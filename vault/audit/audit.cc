@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "formats/ocfl/inventory.h"
@@ -16,6 +17,7 @@
 #include "vault/catalog/catalog.h"
 #include "vault/clib/crypto.h"
 #include "vault/daemon/config.h"
+#include "vault/fixity/hash_pool.h"
 #include "vault/log/checkpoint.h"
 #include "vault/store/ocfl_store.h"
 #include "vault/tiers/tier.h"
@@ -69,6 +71,23 @@ std::string LocalDate(std::string_view time, int offset_hours) {
 // One object's stored entries: logical path → digest (sorted by path, byte order).
 using Entries = std::map<std::string, std::string>;
 
+// A fixed-size summary of one object's entries: SHA-256 over its sorted (path, digest) list.
+// Two entry lists are equal exactly when their summaries are (up to SHA-256 collisions), so the
+// audit keeps summaries instead of whole lists and re-reads an object's entries only to name a
+// difference.
+std::string EntriesSummary(const Entries& e) {
+  std::string buf;
+  for (const auto& [p, d] : e) {
+    buf += std::to_string(p.size());
+    buf += ':';
+    buf += p;
+    buf += '\0';
+    buf += d;
+    buf += '\n';
+  }
+  return Sha256Hex(buf);
+}
+
 int CheckRank(const std::string& check) {
   static const char* kOrder[] = {"chain",          "checkpoint.parse", "checkpoint.key",
                                  "checkpoint.key_id", "checkpoint.signature", "checkpoint.head",
@@ -90,6 +109,8 @@ struct ObjFacts {
   json tombstone;
   uint64_t deletion_seq = 0;
   std::string deletion_batch;
+  // Where the latest checkpoint's Merkle entries of this object came from (see MerkleSource).
+  uint8_t merkle_src = 0;
 
   bool ingested() const { return ingest_seq != 0; }
   bool live() const { return ingested() && deletion_seq == 0; }
@@ -123,12 +144,27 @@ struct TierView {
   std::map<std::string, std::string> listed;  // object id → object path
 };
 
-// What one tier holds of one object.
+// What one tier holds of one object (read one object at a time).
 struct StoredCopy {
   bool readable = false;
   std::string inventory_sha256, head, error;
   Entries entries;
 };
+
+// What the audit keeps of a stored copy once its object was scanned.
+struct CopyInfo {
+  bool readable = false;
+  bool head_v1 = false;
+  std::string inventory_sha256;
+};
+
+// The reference entries of an object: the tier they were read from, and their summary.
+struct RefInfo {
+  std::string tier, summary;
+};
+
+// MerkleSource values (ObjFacts::merkle_src).
+constexpr uint8_t kMerkleNotLive = 0, kMerkleTombstone = 1, kMerkleStored = 2, kMerkleUnknown = 3;
 
 class Auditor {
  public:
@@ -441,26 +477,88 @@ class Auditor {
 
   // 4b. The root inventory of every stored object on every tier; the reference entries of each
   // object come from the first tier (configuration order) where its inventory reads.
+  // Streaming: objects are visited one at a time in byte order of ids (the union of the log's
+  // objects and every tier's listing), every tier's copy of the object is read, compared and
+  // reduced to a CopyInfo and a summary, and the object's Merkle entries at the latest
+  // checkpoint are fed to the builder right away (CheckMerkle recomputes them only when the
+  // log's facts changed since). Only one object's entries are in memory at a time.
   void ReadStoredCopies() {
-    for (auto& t : tiers_) {
-      if (!t.ok) continue;
-      for (const auto& [id, path] : t.listed) {
+    const checkpoint::Checkpoint* cp = LatestCheckpoint();
+    std::vector<std::vector<AuditBreak>> disagree(tiers_.size());  // per tier, in id order
+    using ListIt = std::map<std::string, std::string>::const_iterator;
+    std::vector<std::pair<ListIt, ListIt>> lists;
+    std::vector<size_t> list_tier;
+    for (size_t i = 0; i < tiers_.size(); ++i) {
+      if (!tiers_[i].ok) continue;
+      lists.emplace_back(tiers_[i].listed.cbegin(), tiers_[i].listed.cend());
+      list_tier.push_back(i);
+    }
+    auto obj = objects_.begin();
+    while (true) {
+      const std::string* next = nullptr;
+      if (obj != objects_.end()) next = &obj->first;
+      for (const auto& [it, end] : lists) {
+        if (it != end && (next == nullptr || it->first < *next)) next = &it->first;
+      }
+      if (next == nullptr) break;
+      const std::string id = *next;
+      std::optional<Entries> ref;
+      std::string ref_tier;
+      for (size_t k = 0; k < lists.size(); ++k) {
+        auto& [it, end] = lists[k];
+        if (it == end || it->first != id) continue;
+        ++it;
+        const TierView& t = tiers_[list_tier[k]];
         StoredCopy c = ReadCopy(t, id);
-        if (c.readable && !reference_.count(id)) {
-          reference_[id] = {t.name, c.entries};
+        if (c.readable && !ref) {
+          ref = std::move(c.entries);
+          ref_tier = t.name;
         } else if (c.readable) {
-          const auto& [ref_tier, ref] = reference_[id];
-          if (ref != c.entries) {
-            AuditBreak& b = Add("storage", "the inventories of object " + id + " on tiers " +
-                                               ref_tier + " and " + t.name + " disagree (" +
-                                               FirstDifference(ref, c.entries) + ")");
+          if (*ref != c.entries) {
+            AuditBreak b;
+            b.check = "storage";
+            b.message = "the inventories of object " + id + " on tiers " + ref_tier + " and " +
+                        t.name + " disagree (" + FirstDifference(*ref, c.entries) + ")";
             b.object = id;
             b.tier = t.name;
+            disagree[list_tier[k]].push_back(std::move(b));
           }
         }
-        copies_[{t.name, id}] = std::move(c);
+        CopyInfo& info = copies_[{t.name, id}];
+        info.readable = c.readable;
+        info.head_v1 = c.head == "v1";
+        info.inventory_sha256 = std::move(c.inventory_sha256);
+      }
+      if (ref) reference_[id] = {ref_tier, EntriesSummary(*ref)};
+      if (obj != objects_.end() && obj->first == id) {
+        ObjFacts& f = obj->second;
+        if (cp != nullptr && f.LiveAt(cp->seq)) {
+          f.merkle_src = MerkleSource(id, f);
+          if (f.merkle_src == kMerkleTombstone) {
+            for (const auto& [p, d] : TombstoneEntries(f)) merkle_pre_.Add(id, p, d);
+          } else if (f.merkle_src == kMerkleStored) {
+            for (const auto& [p, d] : *ref) merkle_pre_.Add(id, p, d);
+          }
+        } else {
+          f.merkle_src = kMerkleNotLive;
+        }
+        ++obj;
       }
     }
+    for (auto& bucket : disagree) {
+      for (auto& b : bucket) report_.breaks.push_back(std::move(b));
+    }
+  }
+
+  // The entries of `id` on its reference tier, read again; nullopt when they no longer read.
+  std::optional<Entries> ReadReference(const std::string& id) {
+    auto it = reference_.find(id);
+    if (it == reference_.end()) return std::nullopt;
+    TierView* t = FindTier(it->second.tier);
+    if (t == nullptr || !t->ok) return std::nullopt;
+    StoredCopy c = ReadCopy(*t, id);
+    if (!c.readable) return std::nullopt;
+    return std::move(c.entries);
   }
 
   static std::string FirstDifference(const Entries& a, const Entries& b) {
@@ -524,8 +622,8 @@ class Auditor {
           place(b);
           if (mv != f.moved_from.end()) b.seq = mv->second;
         }
-        const StoredCopy& c = copies_[{t.name, id}];
-        if (!f.inventory_sha256.empty() && c.readable && c.head == "v1" &&
+        const CopyInfo& c = copies_[{t.name, id}];
+        if (!f.inventory_sha256.empty() && c.readable && c.head_v1 &&
             c.inventory_sha256 != f.inventory_sha256) {
           AuditBreak& b = Add("storage", "inventory of object " + id + " on tier " + t.name +
                                              " differs from the one logged at ingestion (seq " +
@@ -568,6 +666,17 @@ class Auditor {
   void VerifyCopy(const TierView& t, const std::string& id) {
     store::VerifyOptions vo;
     vo.mode = opt_.check_content ? store::CheckMode::kFull : store::CheckMode::kSizeOnly;
+    if (opt_.check_content) {
+      // The object's files are hashed on every core by the fixity HashPool (per-thread buffers
+      // and hashers, page cache left as it was found), as `vaultctl verify --all` does.
+      if (!pool_) {
+        fixity::HashPool::Options po;
+        po.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+        pool_ = std::make_unique<fixity::HashPool>(po);
+        hasher_ = pool_->AsContentHasher(nullptr);
+      }
+      vo.hasher = &hasher_;
+    }
     store::VerifyStats stats;
     auto findings = t.store->VerifyObject(id, vo, &stats);
     ++report_.checked.copies;
@@ -612,19 +721,6 @@ class Auditor {
     catalog_ = std::move(*cat);
   }
 
-  Result<std::vector<catalog::ObjectRecord>> CatalogObjects() {
-    std::vector<catalog::ObjectRecord> out;
-    std::string after;
-    constexpr size_t kPage = 512;
-    while (true) {
-      VAULT_ASSIGN_OR_RETURN(auto page, catalog_->ListObjects(after, kPage));
-      for (auto& o : page) out.push_back(std::move(o));
-      if (page.size() < kPage) break;
-      after = out.back().id;
-    }
-    return out;
-  }
-
   void CheckCatalog() {
     if (!catalog_) return;
     bool caught_up = false;
@@ -646,11 +742,37 @@ class Auditor {
                                          std::to_string(head_seq_) + " (log truncated?)");
       b.seq = last;
     }
-    auto objs = CatalogObjects();
-    if (!objs.ok()) return unreadable(objs.status());
+    // The catalog's objects, a page at a time (only their ids are kept).
     std::set<std::string> in_catalog;
-    for (const auto& o : *objs) {
-      in_catalog.insert(o.id);
+    std::string after;
+    constexpr size_t kPage = 512;
+    while (true) {
+      auto page = catalog_->ListObjects(after, kPage);
+      if (!page.ok()) return unreadable(page.status());
+      for (const auto& o : *page) {
+        if (!CheckCatalogObject(o, last, catch_up_once, unreadable)) return;
+        in_catalog.insert(o.id);
+      }
+      if (page->size() < kPage) break;
+      after = page->back().id;
+    }
+    for (const auto& [id, f] : objects_) {
+      if (f.LiveAt(last) && !in_catalog.count(id)) {
+        AuditBreak& b = Add("catalog", "object " + id + " (ingested at seq " +
+                                           std::to_string(f.ingest_seq) +
+                                           ") is missing from the catalog");
+        b.object = id;
+        b.seq = f.ingest_seq;
+      }
+    }
+  }
+
+  // One catalog object against the log and its stored inventory; false when the catalog became
+  // unreadable (reported).
+  template <typename CatchUpFn, typename UnreadableFn>
+  bool CheckCatalogObject(const catalog::ObjectRecord& o, uint64_t last, CatchUpFn& catch_up_once,
+                          UnreadableFn& unreadable) {
+    {
       auto it = objects_.find(o.id);
       if (it == objects_.end() || !it->second.ingested()) {
         catch_up_once();
@@ -660,7 +782,7 @@ class Auditor {
         AuditBreak& b =
             Add("catalog", "catalog object " + o.id + " has no ingestion event in the log");
         b.object = o.id;
-        continue;
+        return true;
       }
       const ObjFacts& f = it->second;
       if (f.deletion_seq != 0 && f.deletion_seq <= last) {
@@ -668,16 +790,24 @@ class Auditor {
                                            ", destroyed at seq " + std::to_string(f.deletion_seq));
         b.object = o.id;
         b.seq = f.deletion_seq;
-        continue;
+        return true;
       }
       auto files = catalog_->ListFiles(o.id);
-      if (!files.ok()) return unreadable(files.status());
+      if (!files.ok()) {
+        unreadable(files.status());
+        return false;
+      }
       Entries cat_entries;
       for (const auto& fr : *files) cat_entries[fr.path] = fr.sha256;
-      catalog_entries_[o.id] = cat_entries;
+      const std::string cat_summary = EntriesSummary(cat_entries);
+      catalog_summary_[o.id] = cat_summary;
       auto ref = reference_.find(o.id);
-      if (ref == reference_.end()) continue;  // not stored anywhere readable: storage says so
-      const auto& [tier, stored] = ref->second;
+      if (ref == reference_.end()) return true;  // not stored anywhere readable: storage says so
+      if (ref->second.summary == cat_summary) return true;
+      const std::string& tier = ref->second.tier;
+      auto stored_or = ReadReference(o.id);
+      if (!stored_or) return true;  // no longer readable: nothing to compare
+      const Entries& stored = *stored_or;
       for (const auto& [p, d] : cat_entries) {
         auto s = stored.find(p);
         AuditBreak* b = nullptr;
@@ -703,35 +833,41 @@ class Auditor {
         b.path = p;
       }
     }
-    for (const auto& [id, f] : objects_) {
-      if (f.LiveAt(last) && !in_catalog.count(id)) {
-        AuditBreak& b = Add("catalog", "object " + id + " (ingested at seq " +
-                                           std::to_string(f.ingest_seq) +
-                                           ") is missing from the catalog");
-        b.object = id;
-        b.seq = f.ingest_seq;
-      }
-    }
+    return true;
   }
 
-  // The entries an object had at the checkpoint: its tombstone once destroyed (or being
-  // destroyed), else its stored inventory.
-  std::optional<Entries> EntriesForMerkle(const std::string& id, const ObjFacts& f) {
-    if (f.deaccession_seq != 0 && f.tombstone.is_object() && f.tombstone.contains("files") &&
-        f.tombstone["files"].is_array()) {
-      Entries e;
-      for (const auto& file : f.tombstone["files"]) e[Str(file, "path")] = Str(file, "sha256");
-      return e;
+  const checkpoint::Checkpoint* LatestCheckpoint() const {
+    const checkpoint::Checkpoint* latest = nullptr;
+    for (const auto& l : cp_lines_) {
+      if (l.checkpoint) latest = &*l.checkpoint;
     }
-    auto it = reference_.find(id);
-    if (it != reference_.end()) return it->second.second;
+    return latest;
+  }
+
+  static bool HasTombstoneFiles(const ObjFacts& f) {
+    return f.deaccession_seq != 0 && f.tombstone.is_object() && f.tombstone.contains("files") &&
+           f.tombstone["files"].is_array();
+  }
+
+  static Entries TombstoneEntries(const ObjFacts& f) {
+    Entries e;
+    for (const auto& file : f.tombstone["files"]) e[Str(file, "path")] = Str(file, "sha256");
+    return e;
+  }
+
+  // Where the entries an object had at the checkpoint come from: its tombstone once destroyed
+  // (or being destroyed), else its stored (reference) inventory, else unknown.
+  uint8_t MerkleSource(const std::string& id, const ObjFacts& f) const {
+    if (HasTombstoneFiles(f)) return kMerkleTombstone;
+    if (reference_.count(id)) return kMerkleStored;
+    return kMerkleUnknown;
+  }
+
+  // The entries used for `id` (source kMerkleTombstone or kMerkleStored), read again.
+  std::optional<Entries> MerkleEntries(const std::string& id, const ObjFacts& f) {
+    if (f.merkle_src == kMerkleTombstone) return TombstoneEntries(f);
+    if (f.merkle_src == kMerkleStored) return ReadReference(id);
     return std::nullopt;
-  }
-
-  static std::string ObjectRoot(const std::string& id, const Entries& e) {
-    checkpoint::MerkleBuilder b;
-    for (const auto& [p, d] : e) b.Add(id, p, d);
-    return b.Root();
   }
 
   // 2c. The latest checkpoint's Merkle root, recomputed from the storage at its seq.
@@ -747,25 +883,43 @@ class Auditor {
       b.line = latest->line;
       b.seq = c.seq;
     };
-    checkpoint::MerkleBuilder builder;
+    // The builder fed while the tiers were scanned holds the right entries unless the log's
+    // facts changed since (events read by CatchUp): then the entries are read again.
+    bool current = true;
+    for (const auto& [id, f] : objects_) {
+      const uint8_t src = f.LiveAt(c.seq) ? MerkleSource(id, f) : kMerkleNotLive;
+      if (src != f.merkle_src) {
+        current = false;
+        break;
+      }
+    }
+    if (!current) {
+      merkle_pre_ = checkpoint::MerkleBuilder();
+      for (auto& [id, f] : objects_) {  // std::map: byte order of ids
+        f.merkle_src = f.LiveAt(c.seq) ? MerkleSource(id, f) : kMerkleNotLive;
+        if (f.merkle_src == kMerkleNotLive || f.merkle_src == kMerkleUnknown) continue;
+        auto e = MerkleEntries(id, f);
+        if (!e) {
+          f.merkle_src = kMerkleUnknown;
+          continue;
+        }
+        for (const auto& [p, d] : *e) merkle_pre_.Add(id, p, d);
+      }
+    }
+    const checkpoint::MerkleBuilder& builder = merkle_pre_;
     uint64_t objects = 0;
-    std::vector<std::pair<std::string, Entries>> used;
     bool unknown = false;
     for (const auto& [id, f] : objects_) {  // std::map: byte order of ids
-      if (!f.LiveAt(c.seq)) continue;
+      if (f.merkle_src == kMerkleNotLive) continue;
       ++objects;
-      auto e = EntriesForMerkle(id, f);
-      if (!e) {
+      if (f.merkle_src == kMerkleUnknown) {
         unknown = true;
         AuditBreak& b = Add("checkpoint.merkle",
                             "cannot recompute the entries of object " + id +
                                 ": no readable inventory on any tier and no tombstone");
         place(b);
         b.object = id;
-        continue;
       }
-      for (const auto& [p, d] : *e) builder.Add(id, p, d);
-      used.emplace_back(id, std::move(*e));
     }
     const std::string root = builder.Root();
     if (root == c.merkle_root && builder.entries() == c.entries && objects == c.objects) return;
@@ -781,13 +935,22 @@ class Auditor {
     }
     if (!catalog_) return;
     // Name the objects whose stored entries differ from the catalog's.
-    for (const auto& [id, stored] : used) {
-      auto ce = catalog_entries_.find(id);
-      if (ce == catalog_entries_.end()) continue;  // destroyed since, or the catalog lacks it
-      if (ObjectRoot(id, stored) == ObjectRoot(id, ce->second)) continue;
+    for (const auto& [id, f] : objects_) {
+      if (f.merkle_src != kMerkleTombstone && f.merkle_src != kMerkleStored) continue;
+      auto ce = catalog_summary_.find(id);
+      if (ce == catalog_summary_.end()) continue;  // destroyed since, or the catalog lacks it
+      const std::string used_summary = f.merkle_src == kMerkleTombstone
+                                           ? EntriesSummary(TombstoneEntries(f))
+                                           : reference_.at(id).summary;
+      if (used_summary == ce->second) continue;
+      auto stored = MerkleEntries(id, f);
+      auto files = catalog_->ListFiles(id);
+      if (!stored || !files.ok()) continue;  // no longer readable: nothing to name
+      Entries cat_entries;
+      for (const auto& fr : *files) cat_entries[fr.path] = fr.sha256;
       AuditBreak& b = Add("checkpoint.merkle", "the stored entries of object " + id +
                                                    " differ from the catalog's (" +
-                                                   FirstDifference(ce->second, stored) + ")");
+                                                   FirstDifference(cat_entries, *stored) + ")");
       place(b);
       b.object = id;
     }
@@ -871,11 +1034,15 @@ class Auditor {
   std::vector<DeletionFact> deletions_;
 
   std::vector<TierView> tiers_;
-  std::map<std::pair<std::string, std::string>, StoredCopy> copies_;  // (tier, id)
-  std::map<std::string, std::pair<std::string, Entries>> reference_;  // id → (tier, entries)
+  std::map<std::pair<std::string, std::string>, CopyInfo> copies_;  // (tier, id)
+  std::map<std::string, RefInfo> reference_;  // id → reference tier and entries' summary
+  checkpoint::MerkleBuilder merkle_pre_;      // the latest checkpoint's entries, fed while scanning
 
   std::unique_ptr<catalog::Catalog> catalog_;
-  std::map<std::string, Entries> catalog_entries_;
+  std::map<std::string, std::string> catalog_summary_;  // id → summary of the catalog's entries
+
+  std::unique_ptr<fixity::HashPool> pool_;  // content hashing (created on first use)
+  ContentHasher hasher_;
 };
 
 }  // namespace

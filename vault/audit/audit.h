@@ -30,7 +30,12 @@
 //                           decision), uncancelled batch holding the object, done after the
 //                           deadline, during a hold, or without a preceding deaccession event
 //
-// Threading: one call at a time per home is the intended use; nothing is shared.
+// Memory: objects are audited one at a time (stored entries are reduced to a SHA-256 summary per
+// object as they are read and fed to the Merkle builder in order), so what is kept grows with the
+// number of objects (ids, flags, summaries), never with their files.
+// Threading: one call at a time per home is the intended use; nothing is shared. With content
+// checking, each copy's files are hashed on every core by a fixity::HashPool (page cache left as
+// it was found, as `vaultctl verify --all` does).
 #pragma once
 
 #include <cstdint>
