@@ -10,6 +10,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/catalog/catalog_fixtures.h"
 #include "tests/testing/test_util.h"
 #include "vault/catalog/catalog.h"
 #include "vault/clib/crypto.h"
@@ -22,34 +23,20 @@ using nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
+using fixtures::Count;
+using fixtures::File;
+using fixtures::Get;
+using fixtures::Has;
+using fixtures::Keys;
+using fixtures::QueueIds;
+using fixtures::Record;
+
 ObjectRecord Obj(const std::string& id, uint64_t bytes = 100, uint64_t files = 2) {
-  ObjectRecord r;
-  r.id = id;
-  r.file_code = "000.06.16.G09.2010.01.TH";
-  r.title = "Hồ sơ " + id;
-  r.state = "active";
-  r.created = "2026-11-23T16:32:05.123+07:00";
-  r.package = "pkg-" + id;
-  r.fingerprint = "fp-" + id;
-  r.head_version = "v1";
+  ObjectRecord r = fixtures::MakeObject(id, bytes, files);
   r.retention = "10y";
   r.retention_info = json{{"rule", "1.2"}, {"kind", "years"}, {"years", 10},
                           {"expiry", "2020-12-31"}};
-  r.bytes = bytes;
-  r.files = files;
-  r.ingest_seq = 1;
   return r;
-}
-
-FileRecord File(const std::string& object_id, const std::string& path, uint64_t size = 10) {
-  FileRecord f;
-  f.object_id = object_id;
-  f.path = path;
-  f.content_path = "v1/content/" + path;
-  f.original_name = path;
-  f.sha256 = std::string(64, 'a');
-  f.size = size;
-  return f;
 }
 
 CopyRecord Copy(const std::string& object_id, const std::string& tier, std::string state,
@@ -57,52 +44,7 @@ CopyRecord Copy(const std::string& object_id, const std::string& tier, std::stri
   return CopyRecord{object_id, tier, std::move(state), "v1", verified, bytes};
 }
 
-std::vector<std::string> Keys(const std::vector<std::pair<std::string, json>>& v) {
-  std::vector<std::string> out;
-  for (const auto& [k, j] : v) out.push_back(k);
-  return out;
-}
-
-std::vector<std::string> QueueIds(const std::vector<QueuedCopy>& v) {
-  std::vector<std::string> out;
-  for (const auto& q : v) out.push_back(q.object_id);
-  return out;
-}
-
-class CatalogLifecycleTest : public ::testing::Test {
- protected:
-  std::unique_ptr<Catalog> OpenCatalog(const std::filesystem::path& dir) {
-    auto r = Catalog::Open(dir);
-    EXPECT_OK(r);
-    return r.ok() ? std::move(r).value() : nullptr;
-  }
-  std::unique_ptr<Catalog> OpenCatalog() { return OpenCatalog(dir_.path() / "catalog"); }
-
-  // The object as stored (fails the test when absent).
-  static ObjectRecord Get(const Catalog& cat, const std::string& id) {
-    auto o = cat.GetObject(id);
-    EXPECT_OK(o);
-    EXPECT_TRUE(o.ok() && o->has_value()) << id << " is absent";
-    return o.ok() && o->has_value() ? **o : ObjectRecord{};
-  }
-  static bool Has(const Catalog& cat, const std::string& id) {
-    auto o = cat.GetObject(id);
-    EXPECT_OK(o);
-    return o.ok() && o->has_value();
-  }
-  static std::optional<json> Record(const Catalog& cat, const std::string& key) {
-    auto r = cat.GetRecord(key);
-    EXPECT_OK(r);
-    return r.ok() ? *r : std::nullopt;
-  }
-  static uint64_t Count(const Catalog& cat, const std::string& prefix) {
-    auto n = cat.CountRecords(prefix);
-    EXPECT_OK(n);
-    return n.ok() ? *n : UINT64_MAX;
-  }
-
-  testing::TempDir dir_;
-};
+using CatalogLifecycleTest = fixtures::TempCatalogTest;
 
 // ---- PatchObject ----
 
@@ -129,11 +71,7 @@ TEST_F(CatalogLifecycleTest, PatchObjectSetsTopLevelFieldsOnly) {
   EXPECT_EQ(ToJson(Get(*cat, "obj-a")), ToJson(want));
   // The other object is untouched; stats did not move.
   EXPECT_EQ(ToJson(Get(*cat, "obj-b")), ToJson(Obj("obj-b", 50, 1)));
-  auto stats = cat->GetStats();
-  ASSERT_OK(stats);
-  EXPECT_EQ(stats->objects, 2u);
-  EXPECT_EQ(stats->bytes, 350u);
-  EXPECT_EQ(stats->files, 4u);
+  ASSERT_NO_FATAL_FAILURE(fixtures::ExpectTotals(*cat, 2, 350, 4));
 
   // retention_info is replaced as a whole (top-level field), not merged.
   WriteBatch p2;
@@ -233,11 +171,7 @@ TEST_F(CatalogLifecycleTest, PatchObjectRefusesIdBytesAndFilesAndTheWholeBatchFa
   EXPECT_EQ(cat->Apply(not_object).code(), Code::kInvalidArgument);
   EXPECT_EQ(ToJson(Get(*cat, "obj-a")), before);
 
-  auto stats = cat->GetStats();
-  ASSERT_OK(stats);
-  EXPECT_EQ(stats->objects, 1u);
-  EXPECT_EQ(stats->bytes, 300u);
-  EXPECT_EQ(stats->files, 3u);
+  ASSERT_NO_FATAL_FAILURE(fixtures::ExpectTotals(*cat, 1, 300, 3));
 }
 
 TEST_F(CatalogLifecycleTest, ReviewIndexFollowsPatchesAndPuts) {
@@ -420,11 +354,7 @@ TEST_F(DeleteObjectTest, FingerprintIsKeptWhenItMapsToAnotherObject) {
   EXPECT_FALSE(Has(*cat_, "obj-c"));
   EXPECT_EQ(cat_->FindFingerprint("fp-obj-a")->value_or(""), "obj-a");
   EXPECT_THAT(*cat_->ListFiles("obj-c"), IsEmpty());
-  auto stats = cat_->GetStats();
-  ASSERT_OK(stats);
-  EXPECT_EQ(stats->objects, 2u);
-  EXPECT_EQ(stats->bytes, 340u);
-  EXPECT_EQ(stats->files, 3u);
+  ASSERT_NO_FATAL_FAILURE(fixtures::ExpectTotals(*cat_, 2, 340, 3));
   auto ts = cat_->GetTierStats();
   ASSERT_OK(ts);
   EXPECT_EQ((*ts)["hot"].ok, 1u);

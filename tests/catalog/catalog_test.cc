@@ -15,6 +15,7 @@
 
 #include "vault/clib/crypto.h"
 
+#include "tests/catalog/catalog_fixtures.h"
 #include "tests/testing/test_util.h"
 #include "vault/clib/lmdb.h"
 
@@ -26,63 +27,19 @@ using nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-ObjectRecord Obj(const std::string& id, uint64_t bytes = 100, uint64_t files = 2) {
-  ObjectRecord r;
-  r.id = id;
-  r.file_code = "000.06.16.G09.2010.01.TH";
-  r.title = "Hồ sơ " + id;
-  r.state = "active";
-  r.created = "2026-11-23T16:32:05.123+07:00";
-  r.package = "pkg-" + id;
-  r.fingerprint = "fp-" + id;
-  r.head_version = "v1";
-  r.retention = "unspecified";
-  r.bytes = bytes;
-  r.files = files;
-  r.ingest_seq = 1;
-  return r;
-}
+using fixtures::File;
+using fixtures::Ids;
+using fixtures::Paths;
 
-FileRecord File(const std::string& object_id, const std::string& path, uint64_t size = 10) {
-  FileRecord f;
-  f.object_id = object_id;
-  f.path = path;
-  f.content_path = "v1/content/" + path;
-  f.original_name = path;
-  f.sha256 = std::string(64, 'a');
-  f.size = size;
-  return f;
+ObjectRecord Obj(const std::string& id, uint64_t bytes = 100, uint64_t files = 2) {
+  return fixtures::MakeObject(id, bytes, files);
 }
 
 CopyRecord Copy(const std::string& object_id, const std::string& tier, int64_t verified = 0) {
   return CopyRecord{object_id, tier, "ok", "v1", verified};
 }
 
-std::vector<std::string> Ids(const std::vector<ObjectRecord>& v) {
-  std::vector<std::string> out;
-  for (const auto& r : v) {
-    out.push_back(r.id);
-  }
-  return out;
-}
-
-std::vector<std::string> Paths(const std::vector<FileRecord>& v) {
-  std::vector<std::string> out;
-  for (const auto& r : v) {
-    out.push_back(r.path);
-  }
-  return out;
-}
-
-class CatalogTest : public ::testing::Test {
- protected:
-  std::unique_ptr<Catalog> OpenCatalog(Catalog::Options o = {}) {
-    auto r = Catalog::Open(dir_.path() / "catalog", o);
-    EXPECT_OK(r);
-    return r.ok() ? std::move(r).value() : nullptr;
-  }
-  testing::TempDir dir_;
-};
+using CatalogTest = fixtures::TempCatalogTest;
 
 TEST_F(CatalogTest, FreshCatalogIsEmpty) {
   auto cat = OpenCatalog();

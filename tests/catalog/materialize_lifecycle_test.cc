@@ -14,6 +14,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/catalog/catalog_fixtures.h"
 #include "tests/testing/test_util.h"
 #include "vault/catalog/catalog.h"
 #include "vault/log/event_log.h"
@@ -61,29 +62,19 @@ eventlog::Event Ev(uint64_t seq, std::string type, std::string object, std::stri
 }
 
 ObjectRecord Obj(const std::string& id, uint64_t bytes) {
-  ObjectRecord r;
-  r.id = id;
+  ObjectRecord r = catalog::fixtures::MakeObject(id, bytes, 2);
   r.file_code = "000.06.16.G09.2010.01." + id;
-  r.title = "Hồ sơ " + id;
-  r.state = "active";
   r.created = "2026-01-05T09:00:00.000+07:00";
-  r.package = "pkg-" + id;
-  r.fingerprint = "fp-" + id;
-  r.head_version = "v1";
   r.retention = "10y";
   r.retention_info = kR10;
-  r.bytes = bytes;
-  r.files = 2;
-  r.ingest_seq = 1;
   return r;
 }
 
-class MaterializeLifecycleTest : public ::testing::Test {
+class MaterializeLifecycleTest : public catalog::fixtures::TempCatalogTest {
  protected:
   void SetUp() override {
-    auto c = Catalog::Open(dir_.path() / "catalog");
-    ASSERT_OK(c);
-    cat_ = std::move(c).value();
+    cat_ = OpenCatalog();
+    ASSERT_TRUE(cat_);
     // Objects as an ingestion would leave them: record, files, a copy on hot and on warm.
     WriteBatch seed;
     uint64_t seq = 0;
@@ -109,27 +100,12 @@ class MaterializeLifecycleTest : public ::testing::Test {
     ASSERT_OK(cat_->Apply(b));
   }
 
-  ObjectRecord Get(const std::string& id) {
-    auto o = cat_->GetObject(id);
-    EXPECT_OK(o);
-    EXPECT_TRUE(o.ok() && o->has_value()) << id << " is absent";
-    return o.ok() && o->has_value() ? **o : ObjectRecord{};
-  }
-  bool Has(const std::string& id) {
-    auto o = cat_->GetObject(id);
-    EXPECT_OK(o);
-    return o.ok() && o->has_value();
-  }
+  ObjectRecord Get(const std::string& id) { return catalog::fixtures::Get(*cat_, id); }
+  bool Has(const std::string& id) { return catalog::fixtures::Has(*cat_, id); }
   std::optional<json> Record(const std::string& key) {
-    auto r = cat_->GetRecord(key);
-    EXPECT_OK(r);
-    return r.ok() ? *r : std::nullopt;
+    return catalog::fixtures::Record(*cat_, key);
   }
-  uint64_t Count(const std::string& prefix) {
-    auto n = cat_->CountRecords(prefix);
-    EXPECT_OK(n);
-    return n.ok() ? *n : UINT64_MAX;
-  }
+  uint64_t Count(const std::string& prefix) { return catalog::fixtures::Count(*cat_, prefix); }
   std::vector<uint64_t> Events(const std::string& id) {
     auto v = cat_->ListObjectEvents(id);
     EXPECT_OK(v);
@@ -146,7 +122,6 @@ class MaterializeLifecycleTest : public ::testing::Test {
     return j;
   }
 
-  testing::TempDir dir_;
   std::unique_ptr<Catalog> cat_;
   StoreMap stores_;  // no lifecycle event reads a store
 };
@@ -334,11 +309,7 @@ TEST_F(MaterializeLifecycleTest, AFullDisposalStory) {
     EXPECT_EQ(Record("tombstone/obj-1"), want);
   }
   {
-    auto stats = cat_->GetStats();
-    ASSERT_OK(stats);
-    EXPECT_EQ(stats->objects, 2u);
-    EXPECT_EQ(stats->bytes, 600u);
-    EXPECT_EQ(stats->files, 4u);
+    ASSERT_NO_FATAL_FAILURE(catalog::fixtures::ExpectTotals(*cat_, 2, 600, 4));
     auto ts = cat_->GetTierStats();
     ASSERT_OK(ts);
     EXPECT_EQ((*ts)["hot"].ok, 2u);
@@ -482,16 +453,15 @@ class FakeClock : public Clock {
   mutable std::atomic<int64_t> ticks_{0};
 };
 
-class ReplayDestroyedTest : public ::testing::Test {
+class ReplayDestroyedTest : public catalog::fixtures::TempCatalogTest {
  protected:
   void SetUp() override {
     auto s = store::OcflStore::Open(hot_);
     ASSERT_OK(s);
     store_ = std::move(s).value();
     stores_.emplace("hot", store_.get());
-    auto c = Catalog::Open(dir_.path() / "catalog");
-    ASSERT_OK(c);
-    cat_ = std::move(c).value();
+    cat_ = OpenCatalog();
+    ASSERT_TRUE(cat_);
   }
 
   static eventlog::EventDraft Draft(std::string type, std::string object, std::string agent,
@@ -527,7 +497,6 @@ class ReplayDestroyedTest : public ::testing::Test {
     return eventlog::EventLog::Open(dir_.path() / "log", clock_);
   }
 
-  testing::TempDir dir_;
   FakeClock clock_;
   tiers::MemTier hot_{"hot"};
   std::unique_ptr<store::OcflStore> store_;
@@ -575,11 +544,7 @@ TEST_F(ReplayDestroyedTest, ADestroyedObjectReplaysToATombstone) {
   EXPECT_EQ((**batch)["state"], "executed");
   EXPECT_EQ((**batch)["approver"], "bob");
   EXPECT_EQ(*cat_->CountRecords("review/"), 0u);
-  auto stats = cat_->GetStats();
-  ASSERT_OK(stats);
-  EXPECT_EQ(stats->objects, 0u);
-  EXPECT_EQ(stats->bytes, 0u);
-  EXPECT_EQ(stats->files, 0u);
+  ASSERT_NO_FATAL_FAILURE(catalog::fixtures::ExpectTotals(*cat_, 0, 0, 0));
   EXPECT_THAT(*cat_->GetTierStats(), IsEmpty());
   // The object's whole history is indexed: ingestion, due, deaccession, deletion.
   auto hist = cat_->ListObjectEvents("obj-x");

@@ -2,10 +2,6 @@
 // VAULT_CRASH_AT=N (vault/base/fs.h), which SIGKILLs the child at the N-th crash point, for every
 // N until the child finishes. After each crash the parent re-opens the tier and checks that
 // recovery leaves either the complete, verifiable object or nothing: never half of it.
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -16,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "formats/ocfl/validator.h"
+#include "tests/store/crash_fork.h"
 #include "tests/testing/test_util.h"
 #include "vault/clib/crypto.h"
 #include "vault/store/ocfl_store.h"
@@ -56,31 +53,10 @@ TEST(OcflStoreCrashTest, CrashAtEveryPointLeavesAllOrNothing) {
   for (int n = 1; n <= 300 && !finished; ++n) {
     SCOPED_TRACE("VAULT_CRASH_AT=" + std::to_string(n));
     ::vault::testing::TempDir dir;
-    pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      ::setenv("VAULT_CRASH_AT", std::to_string(n).c_str(), 1);
-      ::setenv("VAULT_STORE_CRASH_DIR", dir.path().c_str(), 1);
-      std::string out = (dir.path() / "child.log").string();
-      int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-      }
-      ::execl(self.c_str(), self.c_str(), "--gtest_also_run_disabled_tests",
-              "--gtest_filter=OcflStoreCrashTest.DISABLED_ChildCreatesObject",
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    if (WIFEXITED(status)) {
-      ASSERT_EQ(WEXITSTATUS(status), 0) << ::vault::testing::ReadFile(dir / "child.log");
-      finished = true;  // fewer than n crash points: the write completed
-    } else {
-      ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-      ++crashes;
-    }
+    // Finished: fewer than n crash points, the write completed.
+    ASSERT_NO_FATAL_FAILURE(::vault::testing::RunChildCrashingAt(
+        self, n, dir.path(), "OcflStoreCrashTest.DISABLED_ChildCreatesObject",
+        &finished, &crashes));
 
     // Restart: open (resumes an interrupted initialisation), recover, check.
     auto tier = tiers::OpenLocalTier("primary", dir / "tier");

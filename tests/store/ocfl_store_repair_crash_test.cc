@@ -3,10 +3,6 @@
 // until the child finishes. After each crash the parent verifies the copy again, repairs it
 // with what that verify reports (into a second attic) and checks: the copy is clean and equal
 // to the source, and every damaged or stray byte string is in one of the attics: nothing lost.
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -19,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "formats/ocfl/validator.h"
+#include "tests/store/crash_fork.h"
 #include "tests/testing/test_util.h"
 #include "vault/clib/crypto.h"
 #include "vault/store/ocfl_store.h"
@@ -120,31 +117,10 @@ TEST(OcflStoreRepairCrashTest, CrashAtEveryPointLosesNothing) {
       damaged_bytes = {"CONTENT of a.txt", "stray bytes", inv + "\n"};
     }
 
-    pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      ::setenv("VAULT_CRASH_AT", std::to_string(n).c_str(), 1);
-      ::setenv("VAULT_STORE_CRASH_DIR", dir.path().c_str(), 1);
-      std::string out = (dir.path() / "child.log").string();
-      int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-      }
-      ::execl(self.c_str(), self.c_str(), "--gtest_also_run_disabled_tests",
-              "--gtest_filter=OcflStoreRepairCrashTest.DISABLED_ChildRepairs",
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    if (WIFEXITED(status)) {
-      ASSERT_EQ(WEXITSTATUS(status), 0) << ::vault::testing::ReadFile(dir / "child.log");
-      finished = true;  // fewer than n crash points: the repair completed
-    } else {
-      ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-      ++crashes;
-    }
+    // Finished: fewer than n crash points, the repair completed.
+    ASSERT_NO_FATAL_FAILURE(::vault::testing::RunChildCrashingAt(
+        self, n, dir.path(), "OcflStoreRepairCrashTest.DISABLED_ChildRepairs",
+        &finished, &crashes));
 
     // Restart: verify, repair what is reported (a second attic), verify again.
     Stores s = OpenStores(dir.path());

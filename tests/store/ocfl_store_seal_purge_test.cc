@@ -2,11 +2,7 @@
 // repairs ends sealed (files 0444, directories 0555; tested on the mode bits, since root may
 // write anyway), and PurgeObject (with a PurgeWarrant) removes an object entirely, leaving a
 // valid storage root, also when it crashes at any point and is called again.
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -21,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "formats/ocfl/validator.h"
+#include "tests/store/crash_fork.h"
 #include "tests/testing/test_util.h"
 #include "vault/clib/crypto.h"
 #include "vault/store/ocfl_store.h"
@@ -510,31 +507,8 @@ TEST(SealPurgeCrashTest, CrashAtEveryPointOfPurge) {
       ASSERT_OK((*store)->CreateObject(Request(dir / "staging", kId)));
       ASSERT_OK((*store)->CreateObject(Request(dir / "staging", kSibling)));
     }
-    pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      ::setenv("VAULT_CRASH_AT", std::to_string(n).c_str(), 1);
-      ::setenv("VAULT_STORE_CRASH_DIR", dir.path().c_str(), 1);
-      std::string out = (dir.path() / "child.log").string();
-      int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-      }
-      ::execl(self.c_str(), self.c_str(), "--gtest_also_run_disabled_tests",
-              "--gtest_filter=SealPurgeCrashTest.DISABLED_ChildPurges",
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    if (WIFEXITED(status)) {
-      ASSERT_EQ(WEXITSTATUS(status), 0) << ReadFile(dir / "child.log");
-      finished = true;
-    } else {
-      ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-      ++crashes;
-    }
+    ASSERT_NO_FATAL_FAILURE(::vault::testing::RunChildCrashingAt(
+        self, n, dir.path(), "SealPurgeCrashTest.DISABLED_ChildPurges", &finished, &crashes));
 
     auto tier = tiers::OpenLocalTier("primary", dir / "tier");
     ASSERT_OK(tier);
