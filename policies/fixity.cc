@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "vault/base/text.h"
+
 namespace vault::policies {
 namespace {
 
@@ -130,13 +132,7 @@ int ParseClock(std::string_view s, int* hour, int* minute) {
   return h * 60 + m;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
+std::string_view Trim(std::string_view s) { return TrimBlanks(s); }
 
 }  // namespace
 

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "vault/base/text.h"
+
 namespace vault::policies {
 namespace {
 
@@ -247,13 +249,7 @@ std::optional<Label> LabelOf(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
+std::string_view Trim(std::string_view s) { return TrimBlanks(s); }
 
 bool AllDigits(std::string_view s) {
   if (s.empty())
