@@ -189,17 +189,6 @@ Result<CopyResult> Fixity::CheckCopyLocked(const TierSetup& t, const std::string
   }
   if (!copy)
     return Status::NotFound("object " + object_id + " has no copy on tier " + t.name);
-  // An approved destruction under way (possibly stopped by an error): its copies are being
-  // purged and must not be checked or repaired back. Counted as checked, unchanged.
-  if (auto obj = env_.catalog->GetObject(object_id); obj.ok() && *obj && (*obj)->review == "destroying") {
-    CopyResult skipped;
-    skipped.object_id = object_id;
-    skipped.tier = t.name;
-    skipped.state_before = skipped.state_after = copy->state;
-    skipped.last_verified_before = copy->last_verified_ms;
-    return skipped;
-  }
-
   CopyResult r;
   r.object_id = object_id;
   r.tier = t.name;
@@ -251,6 +240,14 @@ Result<CopyResult> Fixity::CheckCopyLocked(const TierSetup& t, const std::string
     return r;
   }
 
+  // An approved destruction under way (possibly stopped by an error): its copies are being
+  // purged; what is missing must not be recorded or repaired back. Only damaged copies are
+  // looked up: a healthy copy costs no catalog read.
+  if (auto obj = env_.catalog->GetObject(object_id);
+      obj.ok() && *obj && (*obj)->review == "destroying") {
+    r.state_after = copy->state;
+    return r;
+  }
   for (const auto& f : findings) {
     if (env_.observer)
       env_.observer->OnFinding(t.name, f.kind);
