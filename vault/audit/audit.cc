@@ -56,16 +56,10 @@ std::string Str(const json& j, const char* key) {
 }
 
 // The local calendar date ("YYYY-MM-DD") of an ISO 8601 time at UTC+offset_hours.
-std::string LocalDate(std::string_view time, int offset_hours) {
+std::string LocalDay(std::string_view time, int offset_hours) {
   auto ms = ParseIso8601Millis(time);
   if (!ms) return "";
-  using namespace std::chrono;
-  sys_days day = floor<days>(sys_time<milliseconds>(milliseconds(*ms + offset_hours * 3600000LL)));
-  year_month_day ymd(day);
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
+  return LocalDateOf(TimePoint(std::chrono::milliseconds(*ms)), offset_hours).Iso();
 }
 
 // One object's stored entries: logical path → digest (sorted by path, byte order).
@@ -988,7 +982,7 @@ class Auditor {
           if (b.deadline.empty()) {
             fail("the approval of batch " + del.batch + " has no deadline");
           } else {
-            std::string date = LocalDate(del.time, offset);
+            std::string date = LocalDay(del.time, offset);
             if (date.empty() || date > b.deadline) {
               fail("done on " + (date.empty() ? "an unreadable date" : date) +
                    ", after the deadline " + b.deadline + " of batch " + del.batch);

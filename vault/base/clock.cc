@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <tuple>
 
 namespace vault {
 
@@ -87,6 +88,50 @@ std::optional<int64_t> ParseIso8601Millis(std::string_view s) {
   tm_utc.tm_sec = sec;
   time_t t = timegm(&tm_utc);
   return (static_cast<int64_t>(t) - off) * 1000 + millis;
+}
+
+namespace {
+LocalDate FromDays(std::chrono::sys_days d) {
+  std::chrono::year_month_day ymd(d);
+  return {static_cast<int>(ymd.year()), static_cast<int>(static_cast<unsigned>(ymd.month())),
+          static_cast<int>(static_cast<unsigned>(ymd.day()))};
+}
+std::chrono::sys_days ToDays(const LocalDate& d) {
+  return std::chrono::sys_days(std::chrono::year(d.year) / d.month / d.day);
+}
+}  // namespace
+
+std::string LocalDate::Iso() const {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", year, month, day);
+  return buf;
+}
+
+LocalDate LocalDateOf(TimePoint t, int utc_offset_hours) {
+  return FromDays(std::chrono::floor<std::chrono::days>(t + std::chrono::hours(utc_offset_hours)));
+}
+
+std::optional<LocalDate> ParseIsoDate(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+  }
+  auto num = [&](size_t at, size_t n) {
+    int v = 0;
+    for (size_t i = at; i < at + n; ++i) v = v * 10 + (s[i] - '0');
+    return v;
+  };
+  LocalDate d{num(0, 4), num(5, 2), num(8, 2)};
+  std::chrono::year_month_day ymd(std::chrono::year(d.year), std::chrono::month(d.month),
+                                  std::chrono::day(d.day));
+  if (d.year < 1900 || !ymd.ok()) return std::nullopt;
+  return d;
+}
+
+LocalDate AddDays(LocalDate d, int days) { return FromDays(ToDays(d) + std::chrono::days(days)); }
+
+bool operator<(const LocalDate& a, const LocalDate& b) {
+  return std::tie(a.year, a.month, a.day) < std::tie(b.year, b.month, b.day);
 }
 
 }  // namespace vault

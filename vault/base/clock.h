@@ -25,6 +25,17 @@ class SystemClock final : public Clock {
   static Clock& Default();
 };
 
+// A calendar date in a fixed UTC offset (Vietnam: +7): retention years, deadlines.
+struct LocalDate {
+  int year = 0, month = 0, day = 0;
+  std::string Iso() const;  // "YYYY-MM-DD"
+};
+LocalDate LocalDateOf(TimePoint t, int utc_offset_hours);
+// Parses "YYYY-MM-DD" (a real date, year >= 1900); nullopt otherwise.
+std::optional<LocalDate> ParseIsoDate(std::string_view s);
+LocalDate AddDays(LocalDate d, int days);
+bool operator<(const LocalDate& a, const LocalDate& b);
+
 // ISO 8601 with the local UTC offset and millisecond precision: "2026-11-23T16:32:05.123+07:00".
 std::string FormatIso8601(TimePoint t);
 // Parses what FormatIso8601 writes (also "Z", no fraction, or any fraction digits) into Unix

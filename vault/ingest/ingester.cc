@@ -45,13 +45,6 @@ std::string InfoValue(const std::vector<std::pair<std::string, std::string>>& in
   return "";
 }
 
-int LocalYear(TimePoint now, int utc_offset_hours) {
-  auto t = std::chrono::system_clock::to_time_t(now) + static_cast<time_t>(utc_offset_hours) * 3600;
-  struct tm tm{};
-  gmtime_r(&t, &tm);
-  return tm.tm_year + 1900;
-}
-
 // The "retention" of an ingestion event (docs/RETENTION.md §3).
 json RetentionJson(const policies::Retention& r, const policies::RetentionSchedule& s,
                    const std::string& source) {
@@ -415,7 +408,7 @@ Result<Outcome> Ingester::Run(Job& job) {
   if (env_.schedule) {
     const std::string& default_rule = job.kind == "inbox" ? env_.retention.default_rule_inbox
                                                           : env_.retention.default_rule_api;
-    const int year = LocalYear(env_.clock->Now(), env_.utc_offset_hours);
+    const int year = LocalDateOf(env_.clock->Now(), env_.utc_offset_hours).year;
     auto got = policies::ReadRetentionInputs(report.info, *env_.schedule, default_rule, year);
     if (auto* err = std::get_if<policies::RetentionInputError>(&got)) {
       std::string msg = err->message;

@@ -66,6 +66,15 @@ policies::RetentionRule AsRule(const policies::Retention& r) {
   return rule;
 }
 
+// The ids of an object's active holds, as a JSON array.
+json HoldIds(const std::map<std::string, std::vector<json>>& holds, const std::string& id) {
+  json ids = json::array();
+  if (auto it = holds.find(id); it != holds.end()) {
+    for (const auto& h : it->second) ids.push_back(Str(h, "hold"));
+  }
+  return ids;
+}
+
 Verdict BadRequest(const std::string& msg) {
   return Verdict::Refuse(Status::InvalidArgument(msg), "api.bad_request");
 }
@@ -81,58 +90,7 @@ bool ValidText(const std::string& s, size_t max = 4096) {
   return !s.empty() && s.size() <= max && IsValidUtf8(s);
 }
 
-bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-int DaysIn(int y, int m) {
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
-}
-
 }  // namespace
-
-std::string LocalDate::Iso() const {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", year, month, day);
-  return buf;
-}
-
-LocalDate LocalDateOf(TimePoint t, int utc_offset_hours) {
-  time_t s = std::chrono::system_clock::to_time_t(t) + static_cast<time_t>(utc_offset_hours) * 3600;
-  struct tm tm {};
-  gmtime_r(&s, &tm);
-  return {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
-}
-
-std::optional<LocalDate> ParseIsoDate(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (s[i] < '0' || s[i] > '9') return std::nullopt;
-  }
-  LocalDate d;
-  d.year = std::stoi(std::string(s.substr(0, 4)));
-  d.month = std::stoi(std::string(s.substr(5, 2)));
-  d.day = std::stoi(std::string(s.substr(8, 2)));
-  if (d.year < 1900 || d.month < 1 || d.month > 12 || d.day < 1 || d.day > DaysIn(d.year, d.month)) {
-    return std::nullopt;
-  }
-  return d;
-}
-
-LocalDate AddDays(LocalDate d, int days) {
-  for (int i = 0; i < days; ++i) {
-    if (++d.day > DaysIn(d.year, d.month)) {
-      d.day = 1;
-      if (++d.month > 12) {
-        d.month = 1;
-        ++d.year;
-      }
-    }
-  }
-  return d;
-}
-
-bool operator<(const LocalDate& a, const LocalDate& b) {
-  return std::tie(a.year, a.month, a.day) < std::tie(b.year, b.month, b.day);
-}
 
 RetentionExecutor::RetentionExecutor(RetentionEnv env) : env_(std::move(env)) {}
 
@@ -170,12 +128,10 @@ void RetentionExecutor::RefuseWrite(const std::string& object_id, const std::str
   LogRefusal("deletion", known ? obj : "", std::move(detail), agent, v);
 }
 
-Result<std::vector<json>> RetentionExecutor::ActiveHolds(const std::string& object_id) const {
+Result<RetentionExecutor::HoldMap> RetentionExecutor::HoldsByObject() const {
   VAULT_ASSIGN_OR_RETURN(auto holds, env_.catalog->ListRecords("hold/"));
-  std::vector<json> out;
-  for (auto& [k, h] : holds) {
-    if (Str(h, "object") == object_id) out.push_back(h);
-  }
+  HoldMap out;
+  for (auto& [k, h] : holds) out[Str(h, "object")].push_back(std::move(h));
   return out;
 }
 
@@ -218,9 +174,7 @@ Verdict RetentionExecutor::Sweep(const std::string& agent) {
 Result<json> RetentionExecutor::DueList(const std::string& rule, const std::string& expired_before,
                                         const std::string& q) const {
   VAULT_ASSIGN_OR_RETURN(auto review, env_.catalog->ListRecords("review/"));
-  VAULT_ASSIGN_OR_RETURN(auto holds, env_.catalog->ListRecords("hold/"));
-  std::map<std::string, json> holds_of;
-  for (auto& [k, h] : holds) holds_of[Str(h, "object")].push_back(Str(h, "hold"));
+  VAULT_ASSIGN_OR_RETURN(HoldMap holds, HoldsByObject());
   json out = json::array();
   for (const auto& [key, rv] : review) {
     std::string id = key.substr(7);
@@ -239,7 +193,7 @@ Result<json> RetentionExecutor::DueList(const std::string& rule, const std::stri
                    {"retention", o->retention}, {"rule", Str(info, "rule")},
                    {"end_year", Int(info, "end_year")}, {"expiry", expiry},
                    {"state", o->review}, {"batch", o->batch},
-                   {"holds", holds_of.count(id) ? holds_of[id] : json::array()},
+                   {"holds", HoldIds(holds, id)},
                    {"bytes", o->bytes}, {"files", o->files}});
   }
   return json{{"objects", out}};
@@ -366,6 +320,8 @@ Verdict RetentionExecutor::Propose(const std::vector<std::string>& object_ids,
   }
   std::set<std::string> seen;
   std::lock_guard lock(mu_);
+  auto holds = HoldsByObject();
+  if (!holds.ok()) return Failed(holds.status());
   json objects = json::array();
   for (const auto& id : object_ids) {
     if (!seen.insert(id).second) return BadRequest("object listed twice: " + id);
@@ -382,12 +338,10 @@ Verdict RetentionExecutor::Propose(const std::vector<std::string>& object_ids,
                                               " is not due for review (retention " +
                                               (*o)->retention + ")");
     }
-    auto holds = ActiveHolds(id);
-    if (!holds.ok()) return Failed(holds.status());
-    if (!holds->empty()) {
+    if (auto h = holds->find(id); h != holds->end()) {
       return Conflict("disposal.on_hold", "tài liệu đang bị phong tỏa (" +
-                                              Str(holds->front(), "hold") + ") / object " + id +
-                                              " is under legal hold " + Str(holds->front(), "hold"));
+                                              Str(h->second.front(), "hold") + ") / object " + id +
+                                              " is under legal hold " + Str(h->second.front(), "hold"));
     }
     const json& info = (*o)->retention_info;
     objects.push_back({{"id", id}, {"file_code", (*o)->file_code}, {"title", (*o)->title},
@@ -519,20 +473,21 @@ Verdict RetentionExecutor::Execute(const std::string& batch, const std::string& 
     }
     std::map<std::string, json> listed;
     for (const auto& o : rec["objects"]) listed[Str(o, "id")] = o;
+    auto holds = HoldsByObject();
+    if (!holds.ok()) return Failed(holds.status());
     for (const auto& id : ids) {
       auto o = env_.catalog->GetObject(id);
       if (!o.ok()) return Failed(o.status());
       if (!*o) return Conflict("disposal.state", "object " + id + " of the batch no longer exists");
       json octx = ctx;
       octx["target"] = id;
-      auto holds = ActiveHolds(id);
-      if (!holds.ok()) return Failed(holds.status());
-      if (!holds->empty()) {
+      if (auto h = holds->find(id); h != holds->end()) {
+        const json& hold = h->second.front();
         return LogRefusal("deletion", "", octx, agent,
                           Conflict("disposal.on_hold",
                                    "tài liệu đang bị phong tỏa / object " + id +
-                                       " is under legal hold " + Str(holds->front(), "hold") +
-                                       " (" + Str(holds->front(), "mandate") + ")"));
+                                       " is under legal hold " + Str(hold, "hold") + " (" +
+                                       Str(hold, "mandate") + ")"));
       }
       auto r = RetentionOf((*o)->retention_info);
       if (!r || !policies::IsDue(*r, today.year, today.month, today.day)) {

@@ -23,6 +23,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -65,18 +66,6 @@ struct RetentionEnv {
   // Called with the log head after each destruction, for the record (may be empty).
   std::function<std::pair<uint64_t, std::string>()> log_head;
 };
-
-// A local calendar date.
-struct LocalDate {
-  int year = 0, month = 0, day = 0;
-  std::string Iso() const;  // "YYYY-MM-DD"
-};
-LocalDate LocalDateOf(TimePoint t, int utc_offset_hours);
-// Parses "YYYY-MM-DD" (checked); nullopt otherwise.
-std::optional<LocalDate> ParseIsoDate(std::string_view s);
-// d + days (calendar arithmetic).
-LocalDate AddDays(LocalDate d, int days);
-bool operator<(const LocalDate& a, const LocalDate& b);
 
 class RetentionExecutor {
  public:
@@ -134,7 +123,9 @@ class RetentionExecutor {
                           const std::string& agent);
   Verdict LogRefusal(const std::string& type, const std::string& object, nlohmann::json detail,
                      const std::string& agent, Verdict v);
-  Result<std::vector<nlohmann::json>> ActiveHolds(const std::string& object_id) const;
+  // Every active hold, by object: read once per request, not once per object.
+  using HoldMap = std::map<std::string, std::vector<nlohmann::json>>;
+  Result<HoldMap> HoldsByObject() const;
   Status FinishBatch(const std::string& batch, const std::string& agent);
   LocalDate Today() const;
 
