@@ -8,7 +8,9 @@ PKGS=(
   libarchive-dev libssl-dev libxml2-dev libxml2-utils liblmdb-dev lmdb-utils
   prometheus-cpp-dev libcivetweb-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libutf8proc-dev
   libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
-  prometheus hashdeep inotify-tools curl time bc zip python3
+  prometheus hashdeep inotify-tools curl time bc zip python3 zlib1g-dev
+  # format migration converters and the tools that validate their outputs (issue 5)
+  libreoffice-writer-nogui libreoffice-calc-nogui ghostscript imagemagick ffmpeg poppler-utils flac
 )
 
 missing=()
