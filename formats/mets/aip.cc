@@ -13,6 +13,8 @@ namespace {
 
 constexpr std::string_view kXsiNs = "http://www.w3.org/2001/XMLSchema-instance";
 constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
+// formatNote of the "not identified" placeholder format (formatName "unknown").
+constexpr std::string_view kNotIdentifiedNote = "format not identified";
 
 // ---------------------------------------------------------------------------------------------
 // UTF-8 / XML character handling
@@ -214,6 +216,7 @@ void WriteFileObject(XmlOut& w, const Aip& aip, const PremisFile& f) {
   if (!f.format_name.empty()) {
     w.Open("premis:formatDesignation");
     w.Leaf("premis:formatName", f.format_name);
+    if (!f.format_version.empty()) w.Leaf("premis:formatVersion", f.format_version);
     w.Close("premis:formatDesignation");
   }
   if (!f.format_puid.empty()) {
@@ -227,8 +230,9 @@ void WriteFileObject(XmlOut& w, const Aip& aip, const PremisFile& f) {
     w.Open("premis:formatDesignation");
     w.Leaf("premis:formatName", "unknown");
     w.Close("premis:formatDesignation");
-    w.Leaf("premis:formatNote", "format not identified");
+    w.Leaf("premis:formatNote", kNotIdentifiedNote);
   }
+  if (!f.format_note.empty()) w.Leaf("premis:formatNote", f.format_note);
   w.Close("premis:format");
   w.Close("premis:objectCharacteristics");
   w.Leaf("premis:originalName", f.original_name);  // lossy only if !representable
@@ -238,6 +242,14 @@ void WriteFileObject(XmlOut& w, const Aip& aip, const PremisFile& f) {
   WriteIdentifier(w, "premis:relatedObjectIdentifier", "premis:relatedObjectIdentifier",
                   IeIdentifierType(aip.object_id), aip.object_id);
   w.Close("premis:relationship");
+  if (!f.derived_from.empty()) {
+    w.Open("premis:relationship");
+    w.Leaf("premis:relationshipType", kRelationshipDerivation);
+    w.Leaf("premis:relationshipSubType", kRelationshipHasSource);
+    WriteIdentifier(w, "premis:relatedObjectIdentifier", "premis:relatedObjectIdentifier", "local",
+                    f.derived_from);
+    w.Close("premis:relationship");
+  }
   w.Close("premis:object");
 }
 
@@ -265,14 +277,21 @@ void WriteEvent(XmlOut& w, const Aip& aip, const PremisEvent& e) {
     WriteIdentifier(w, "premis:linkingAgentIdentifier", "premis:linkingAgentIdentifier", "local",
                     agent);
   }
-  if (e.object_paths.empty()) {
+  if (e.object_paths.empty() && e.outcome_paths.empty()) {
     WriteIdentifier(w, "premis:linkingObjectIdentifier", "premis:linkingObjectIdentifier",
                     IeIdentifierType(aip.object_id), aip.object_id);
   }
-  for (const std::string& path : e.object_paths) {
-    WriteIdentifier(w, "premis:linkingObjectIdentifier", "premis:linkingObjectIdentifier",
-                    "local", path);
-  }
+  // Roles only when the event has outcomes (keeps pre-issue-5 output byte-identical).
+  const bool with_roles = !e.outcome_paths.empty();
+  const auto link = [&](const std::string& path, std::string_view role) {
+    w.Open("premis:linkingObjectIdentifier");
+    w.Leaf("premis:linkingObjectIdentifierType", "local");
+    w.Leaf("premis:linkingObjectIdentifierValue", path);
+    if (with_roles) w.Leaf("premis:linkingObjectRole", role);
+    w.Close("premis:linkingObjectIdentifier");
+  };
+  for (const std::string& path : e.object_paths) link(path, kRoleSource);
+  for (const std::string& path : e.outcome_paths) link(path, kRoleOutcome);
   w.Close("premis:event");
 }
 
@@ -386,6 +405,62 @@ Status Bad(std::string_view msg) {
   return Status::InvalidArgument("premis.xml: " + std::string(msg));
 }
 
+// Reads one premis:format into f's format fields (puid, name, version, note), replacing them.
+void ReadFormat(const xmlNode* fmt, PremisFile* f) {
+  f->format_puid.clear();
+  f->format_name.clear();
+  f->format_version.clear();
+  f->format_note.clear();
+  const xmlNode* reg = FirstChild(fmt, kPremisNs, "formatRegistry");
+  if (reg != nullptr && TrimXmlSpace(ChildText(reg, "formatRegistryName")) == "PRONOM") {
+    f->format_puid = std::string(TrimXmlSpace(ChildText(reg, "formatRegistryKey")));
+  }
+  const xmlNode* des = FirstChild(fmt, kPremisNs, "formatDesignation");
+  if (des != nullptr) {
+    f->format_name = ChildText(des, "formatName");
+    f->format_version = ChildText(des, "formatVersion");
+  }
+  // The writer's "not identified" placeholder: formatName "unknown" without a registry entry,
+  // then the placeholder note, then (optionally) the caller's note.
+  const bool placeholder = f->format_name == "unknown" && reg == nullptr;
+  if (placeholder) {
+    f->format_name.clear();
+    f->format_version.clear();
+  }
+  bool skipped_placeholder_note = !placeholder;
+  for (const xmlNode* n = fmt->children; n != nullptr; n = n->next) {
+    if (!IsPremis(n, "formatNote")) continue;
+    std::string note = NodeText(n);
+    if (!skipped_placeholder_note) {
+      skipped_placeholder_note = true;
+      if (note == kNotIdentifiedNote) continue;
+    }
+    f->format_note = std::move(note);  // the first caller note
+    break;
+  }
+}
+
+// The derivation source of a file: the first relationship derivation / "has source" with a
+// local relatedObjectIdentifier. Other relationships (structural, unknown types) are ignored.
+std::string ReadDerivedFrom(const xmlNode* obj) {
+  for (const xmlNode* c = obj->children; c != nullptr; c = c->next) {
+    if (!IsPremis(c, "relationship")) continue;
+    if (TrimXmlSpace(ChildText(c, "relationshipType")) != kRelationshipDerivation ||
+        TrimXmlSpace(ChildText(c, "relationshipSubType")) != kRelationshipHasSource) {
+      continue;
+    }
+    for (const xmlNode* r = c->children; r != nullptr; r = r->next) {
+      if (!IsPremis(r, "relatedObjectIdentifier") ||
+          TrimXmlSpace(ChildText(r, "relatedObjectIdentifierType")) != "local") {
+        continue;
+      }
+      std::string value = ChildText(r, "relatedObjectIdentifierValue");
+      if (!value.empty()) return value;
+    }
+  }
+  return "";
+}
+
 Result<PremisFile> ReadFileObject(const xmlNode* obj) {
   PremisFile f;
   bool have_path = false;
@@ -420,13 +495,7 @@ Result<PremisFile> ReadFileObject(const xmlNode* obj) {
           }
           have_size = true;
         } else if (IsPremis(oc, "format") && f.format_name.empty() && f.format_puid.empty()) {
-          const xmlNode* reg = FirstChild(oc, kPremisNs, "formatRegistry");
-          if (reg != nullptr && TrimXmlSpace(ChildText(reg, "formatRegistryName")) == "PRONOM") {
-            f.format_puid = std::string(TrimXmlSpace(ChildText(reg, "formatRegistryKey")));
-          }
-          const xmlNode* des = FirstChild(oc, kPremisNs, "formatDesignation");
-          if (des != nullptr) f.format_name = ChildText(des, "formatName");
-          if (f.format_name == "unknown" && reg == nullptr) f.format_name.clear();
+          ReadFormat(oc, &f);
         }
       }
     } else if (IsPremis(c, "originalName")) {
@@ -434,6 +503,8 @@ Result<PremisFile> ReadFileObject(const xmlNode* obj) {
     }
   }
   if (have_raw_name) f.original_name = std::move(raw_name_bytes);
+  f.derived_from = ReadDerivedFrom(obj);
+  if (f.derived_from == f.path) return Bad("file " + f.path + ": derived from itself");
   if (!have_size) return Bad("file " + f.path + ": no size");
   if (!IsHex64(f.sha256)) return Bad("file " + f.path + ": no valid SHA-256 fixity");
   return f;
@@ -460,7 +531,14 @@ PremisEvent ReadEvent(const xmlNode* ev, std::string_view object_id) {
       std::string value = ChildText(c, "linkingObjectIdentifierValue");
       const std::string type(TrimXmlSpace(ChildText(c, "linkingObjectIdentifierType")));
       if (value == object_id && type == IeIdentifierType(object_id)) continue;  // the IE
-      e.object_paths.push_back(std::move(value));
+      bool outcome = false;
+      for (const xmlNode* r = c->children; r != nullptr; r = r->next) {
+        if (IsPremis(r, "linkingObjectRole") && TrimXmlSpace(NodeText(r)) == kRoleOutcome) {
+          outcome = true;
+        }
+      }
+      // "source", no role, or any other role: an object the event acted on.
+      (outcome ? e.outcome_paths : e.object_paths).push_back(std::move(value));
     }
   }
   return e;
@@ -602,7 +680,7 @@ std::string WriteMets(const Aip& aip, uint64_t premis_size, const std::string& p
         const std::string id = "file-" + std::to_string(++file_no);
         const std::string size = std::to_string(f->size);
         Attrs file = with_created(
-            {{"ID", id}, {"MIMETYPE", "application/octet-stream"}, {"SIZE", size}});
+            {{"ID", id}, {"MIMETYPE", f->mime.empty() ? kDefaultMime : f->mime}, {"SIZE", size}});
         file.emplace_back("CHECKSUM", f->sha256);
         file.emplace_back("CHECKSUMTYPE", "SHA-256");
         w.Open("mets:file", file);
@@ -731,6 +809,7 @@ Result<Aip> ReadMets(std::string_view xml) {
         if (!ParseU64(xml::AttrValue(c, "", "SIZE"), &f.size)) {
           return bad("file " + f.path + ": invalid SIZE");
         }
+        f.mime = xml::AttrValue(c, "", "MIMETYPE");
         if (NormaliseAlgorithm(xml::AttrValue(c, "", "CHECKSUMTYPE")) == "sha256") {
           f.sha256 = xml::AttrValue(c, "", "CHECKSUM");
           if (!IsHex64(f.sha256)) return bad("file " + f.path + ": invalid SHA-256 CHECKSUM");

@@ -39,6 +39,17 @@ struct PremisFile {
   uint64_t size = 0;
   std::string sha256;                    // lower-case hex
   std::string format_puid, format_name;  // optional (empty = not identified)
+  // Additions for format identification and migration (issue 5); all optional, empty = absent.
+  // The representation a file belongs to is implicit in `path`
+  // ("representations/rep2-pdfa-2b/data/…"): there is no field for it.
+  std::string format_version;  // formatDesignation/formatVersion, e.g. "1.7" or "2b". Written
+                               // only together with a non-empty format_name (PREMIS needs a
+                               // formatName before a formatVersion); ignored otherwise.
+  std::string format_note;     // free text from the caller, one premis:formatNote, e.g.
+                               // "basis: container; DROID V122; container signatures 20260119"
+  std::string derived_from;    // path (inside the AIP) of the file this one was migrated from;
+                               // a PREMIS derivation / "has source" relationship
+  std::string mime;            // METS file/@MIMETYPE (IANA type); empty = application/octet-stream
 };
 
 struct PremisAgent {
@@ -51,9 +62,15 @@ struct PremisEvent {
   std::string time;  // ISO 8601 with offset
   std::string detail;
   std::string outcome;  // "success" | "failure"
-  std::string outcome_detail;
+  std::string outcome_detail;  // premis:eventOutcomeDetailNote (e.g. a converter's message)
   std::vector<std::string> agent_ids;
-  std::vector<std::string> object_paths;  // files linked by their path; empty = the whole IE
+  // Files linked by their path. When both lists are empty the event links the whole IE.
+  // When outcome_paths is empty, object_paths are written without a linkingObjectRole (as
+  // before issue 5). When it is not empty, every link carries a PREMIS 3 linkingObjectRole from
+  // the LoC eventRelatedObjectRole vocabulary: kRoleSource for object_paths, kRoleOutcome for
+  // outcome_paths (e.g. migration: source = the rep1 file, outcome = the rep2 file).
+  std::vector<std::string> object_paths;
+  std::vector<std::string> outcome_paths;  // files produced by the event
 };
 
 struct Aip {
@@ -82,18 +99,41 @@ inline constexpr std::string_view kCsipProfile =
 inline constexpr std::string_view kBagInfoNs = "urn:x-archive-vault:bag-info";
 inline constexpr std::string_view kOriginalNameBytesProperty = "originalName percent-encoded bytes";
 
+// Terms of the Library of Congress preservation vocabularies (id.loc.gov/vocabulary/preservation)
+// used by the writers and the callers.
+// eventType:
+inline constexpr std::string_view kEventIngestion = "ingestion";
+inline constexpr std::string_view kEventFormatIdentification = "format identification";
+inline constexpr std::string_view kEventValidation = "validation";
+inline constexpr std::string_view kEventMigration = "migration";
+// relationshipType / relationshipSubType of a migrated file towards its source:
+inline constexpr std::string_view kRelationshipDerivation = "derivation";
+inline constexpr std::string_view kRelationshipHasSource = "has source";
+// eventRelatedObjectRole (premis:linkingObjectRole):
+inline constexpr std::string_view kRoleSource = "source";
+inline constexpr std::string_view kRoleOutcome = "outcome";
+// METS MIMETYPE written when PremisFile::mime is empty.
+inline constexpr std::string_view kDefaultMime = "application/octet-stream";
+
 // PREMIS 3.0 document:
 //  <premis version="3.0"> with
 //  - one object xsi:type="premis:intellectualEntity": objectIdentifier (type "URN" when
 //    object_id starts with "urn:", else "local"; value object_id);
 //  - one object xsi:type="premis:file" per file, in order: objectIdentifier (type "local",
 //    value path), [significantProperties for unrepresentable names], objectCharacteristics
-//    (compositionLevel 0, fixity SHA-256, size, format: PRONOM registry key and/or name, or
-//    formatName "unknown" + note when not identified), originalName, relationship
-//    structural / "is included in" → the IE;
+//    (compositionLevel 0, fixity SHA-256, size, one format: formatDesignation (formatName
+//    format_name, then formatVersion format_version when both are set) and/or formatRegistry
+//    (PRONOM, key format_puid, role "specification"), or formatName "unknown" + formatNote
+//    "format not identified" when neither puid nor name is set; then formatNote format_note
+//    when set), originalName, relationship structural / "is included in" → the IE, and, when
+//    derived_from is set, relationship kRelationshipDerivation / kRelationshipHasSource →
+//    relatedObjectIdentifier type "local", value derived_from;
 //  - events in order: eventIdentifier (type "local", value id), eventType, eventDateTime,
-//    eventDetailInformation, eventOutcomeInformation, linkingAgentIdentifier (type "local"),
-//    linkingObjectIdentifier (the files by path, or the IE when object_paths is empty);
+//    eventDetailInformation, eventOutcomeInformation (eventOutcome, eventOutcomeDetailNote
+//    outcome_detail), linkingAgentIdentifier (type "local"), linkingObjectIdentifier: the IE
+//    when object_paths and outcome_paths are both empty, else one per path (type "local"),
+//    object_paths first then outcome_paths; with linkingObjectRole kRoleSource / kRoleOutcome
+//    only when outcome_paths is not empty;
 //  - agents: agentIdentifier (type "local"), agentName, agentType, agentNote.
 std::string WritePremis(const Aip& aip);
 
@@ -107,27 +147,41 @@ std::string WritePremis(const Aip& aip);
 //  fileSec "filesec-1": one fileGrp per "representations/<rep>" (USE "Representations/<rep>"),
 //  one for "submission" (USE "submission"), one per other top-level folder (USE = folder;
 //  "Documentation"/"Schemas" for documentation/schemas), in first-seen order; each file with
-//  ID, MIMETYPE application/octet-stream, SIZE, CREATED, CHECKSUM, CHECKSUMTYPE SHA-256 and
-//  FLocat LOCTYPE URL xlink:type simple xlink:href = percent-encoded path;
+//  ID, MIMETYPE (mime, or kDefaultMime when empty), SIZE, CREATED, CHECKSUM, CHECKSUMTYPE
+//  SHA-256 and FLocat LOCTYPE URL xlink:type simple xlink:href = percent-encoded path;
 //  structMap TYPE PHYSICAL LABEL CSIP: one div (LABEL object_id) with a "Metadata" div
 //  (DMDID/ADMID) and one div per fileGrp (LABEL = USE) with an fptr to the fileGrp.
+// A migrated representation ("representations/rep2-pdfa-2b/…") is simply one more fileGrp
+// ("Representations/rep2-pdfa-2b"). Provenance (derived_from, migration events) lives only in
+// PREMIS: CSIP has no METS construct for it (file/@ADMID, CSIP74, is optional and not used).
 // Not done: representation-level METS files (and their mptr, CSIP109).
 std::string WriteMets(const Aip& aip, uint64_t premis_size, const std::string& premis_sha256);
 
 // Reads a PREMIS 3 document as written by WritePremis: object_id (from the intellectual
-// entity), files (path, original_name, size, sha256, format), events, agents. title, file_code,
-// created and descriptive are left empty (they live in METS.xml: see ReadMets).
-// A format written as the "not identified" placeholder (formatName "unknown" without a PRONOM
-// registry entry) reads back as empty format_name/format_puid.
+// entity), files (path, original_name, size, sha256, format puid/name/version/note,
+// derived_from), events (including outcome_paths), agents. title, file_code, created,
+// descriptive and PremisFile::mime are left empty (they live in METS.xml: see ReadMets).
+// Format: the first premis:format that names a format (a later one is read only while the
+// earlier ones were placeholders). The "not identified" placeholder (formatName "unknown"
+// without a PRONOM registry entry) reads back as empty format_name/format_puid/format_version,
+// and its first formatNote "format not identified" is skipped; format_note is the first
+// remaining formatNote (further notes from foreign writers are ignored).
+// derived_from: the first relationship whose type/subtype are exactly "derivation"/"has source"
+// and which has a non-empty "local" relatedObjectIdentifier; other relationships (unknown
+// types, other identifier types) are ignored. It is not checked against the file list.
+// Event links: a linkingObjectIdentifier with a linkingObjectRole "outcome" goes to
+// outcome_paths; "source", no role or any other role to object_paths; the IE link is dropped.
 // Hostile-input safe: parsed with xml::ParseXml (no entities, no network, size limit), every
 // number checked. Errors: kInvalidArgument for malformed XML or a document that is not PREMIS 3
-// of this shape (missing identifiers, bad size, duplicate file paths, …).
+// of this shape (missing identifiers, bad size, duplicate file paths, a file derived from
+// itself, …).
 Result<Aip> ReadPremis(std::string_view xml);
 
 // Reads a METS.xml as written by WriteMets: object_id (OBJID), title (LABEL), file_code,
 // descriptive (dmdSec bag-info key/values), created (metsHdr/@CREATEDATE), content_category
 // (TYPE), software name/version (creator agent) and files (path = decoded FLocat href, size,
-// sha256 when CHECKSUMTYPE is SHA-256). original_name, formats, events and agents are not in
+// sha256 when CHECKSUMTYPE is SHA-256, mime = MIMETYPE as written, so kDefaultMime when the
+// writer was given none). original_name, formats, derived_from, events and agents are not in
 // METS (see ReadPremis). Hostile-input safe like ReadPremis; kInvalidArgument when the root is
 // not METS, OBJID is missing, or a file has no href or an invalid SIZE.
 Result<Aip> ReadMets(std::string_view xml);
