@@ -164,9 +164,16 @@ json ToJson(const ObjectRecord& r) {
 }
 
 json ToJson(const FileRecord& r) {
-  return json{
-      {"object_id", r.object_id},         {"path", r.path},     {"content_path", r.content_path},
-      {"original_name", r.original_name}, {"sha256", r.sha256}, {"size", r.size}};
+  json j{{"object_id", r.object_id},         {"path", r.path},     {"content_path", r.content_path},
+         {"original_name", r.original_name}, {"sha256", r.sha256}, {"size", r.size}};
+  // Identification fields only when there is one (most records of old vaults have none).
+  if (!r.format_basis.empty() || !r.puid.empty()) {
+    j["puid"] = r.puid;
+    j["format_name"] = r.format_name;
+    j["format_version"] = r.format_version;
+    j["format_basis"] = r.format_basis;
+  }
+  return j;
 }
 
 json ToJson(const CopyRecord& r) {
@@ -215,6 +222,10 @@ Result<FileRecord> FileFromJson(const json& j) {
   VAULT_RETURN_IF_ERROR(GetString(j, "original_name", &r.original_name));
   VAULT_RETURN_IF_ERROR(GetString(j, "sha256", &r.sha256));
   VAULT_RETURN_IF_ERROR(GetInt(j, "size", &r.size));
+  VAULT_RETURN_IF_ERROR(GetString(j, "puid", &r.puid));
+  VAULT_RETURN_IF_ERROR(GetString(j, "format_name", &r.format_name));
+  VAULT_RETURN_IF_ERROR(GetString(j, "format_version", &r.format_version));
+  VAULT_RETURN_IF_ERROR(GetString(j, "format_basis", &r.format_basis));
   return r;
 }
 
@@ -610,12 +621,15 @@ Status Catalog::Impl::ApplyOnce(const WriteBatch& b) {
         if (op_patch->expect_batch.empty() || prev.batch == op_patch->expect_batch) {
           json merged = ToJson(prev);
           for (const auto& [k, v] : op_patch->fields.items()) {
-            if (k == "id" || k == "bytes" || k == "files") {
-              return Status::InvalidArgument("object patch may not change " + k);
-            }
+            if (k == "id") return Status::InvalidArgument("object patch may not change " + k);
             merged[k] = v;
           }
           VAULT_ASSIGN_OR_RETURN(ObjectRecord next, ObjectFromJson(merged));
+          // A new version changes the object's size and file count: the stats follow.
+          stats.bytes -= std::min(stats.bytes, prev.bytes);
+          stats.files -= std::min(stats.files, prev.files);
+          stats.bytes += next.bytes;
+          stats.files += next.files;
           s = PutJson(txn, d.objects, next.id, ToJson(next));
           if (s.ok()) {
             const std::string rk = "review/" + next.id;

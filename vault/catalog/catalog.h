@@ -79,6 +79,10 @@ struct FileRecord {
   std::string object_id, path /* logical NFC */, content_path /* "v1/content/..." */, original_name,
       sha256;
   uint64_t size = 0;
+  // PRONOM identification (docs/FORMATS.md), from the object's PREMIS: PUID ("" when not
+  // identified), format name and version, and the basis: "signature" | "container" |
+  // "extension" | "none" ("" for files stored before identification existed, and for METS/PREMIS).
+  std::string puid, format_name, format_version, format_basis;
 };
 // One stored copy of an object on a tier. state: "ok" (verified good), "damaged" (a finding
 // not yet repaired), "missing" (the object is not on the tier). last_verified_ms is the last
@@ -136,7 +140,8 @@ class WriteBatch {
   void DeleteObject(std::string object_id);
   // Sets top-level fields of an existing object record (its JSON form, e.g. {"review": "due"});
   // when `expect_batch` is not empty, only if the object's batch is still that one. An absent
-  // object is skipped (it was destroyed). The review index follows.
+  // object is skipped (it was destroyed). The review index follows, and the stats follow a
+  // change of "bytes" / "files" (a new version). The id cannot change.
   void PatchObject(std::string object_id, nlohmann::json fields, std::string expect_batch = "");
   // Lifecycle records (rebuildable from the log). DeleteRecord of an absent key is fine.
   // MergeRecord sets top-level fields of a record (creating it if absent).

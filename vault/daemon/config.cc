@@ -142,6 +142,23 @@ sweep_hours = 24              # review sweep period (also at start and on demand
 [audit]
 checkpoint_minutes = 60
 
+# Format identification: PRONOM signature files (DROID binary + container signatures).
+# "" = formats/pronom in the vault home, else $VAULT_PRONOM_DIR.
+[formats]
+signature_dir = ""
+required = false
+
+# Format migration of permanent records (policy: which formats, to what, with which tool).
+# Every conversion runs sandboxed: own process, fresh HOME, no network, these limits.
+[migration]
+policy = "migration/policy.toml"
+workers = 1
+timeout_seconds = 600
+cpu_seconds = 600
+memory_mb = 4096
+max_output_mb = 4096
+auto_run = false
+
 # Placement: how many good copies each retention class needs, and on distinct media.
 [placement]
 copies = 2
@@ -169,8 +186,53 @@ Result<Config> ParseConfig(std::string_view text, const std::filesystem::path& h
   }
   Config c;
   VAULT_RETURN_IF_ERROR(CheckKeys(
-      root, {"api", "ingest", "tiers", "fixity", "placement", "retention", "audit"}, ""));
+      root, {"api", "ingest", "tiers", "fixity", "placement", "retention", "audit", "formats",
+             "migration"},
+      ""));
   c.retention.schedule = home / "retention" / "schedule.toml";
+  c.migration.policy = home / "migration" / "policy.toml";
+  if (auto* ft = root["formats"].as_table()) {
+    VAULT_RETURN_IF_ERROR(CheckKeys(*ft, {"signature_dir", "required"}, "formats."));
+    std::string dir;
+    VAULT_RETURN_IF_ERROR(Read(*ft, "signature_dir", dir, "formats."));
+    if (!dir.empty()) {
+      std::filesystem::path dp = dir;
+      c.formats.signature_dir = dp.is_absolute() ? dp : home / dp;
+    }
+    VAULT_RETURN_IF_ERROR(ReadBool(*ft, "required", c.formats.required, "formats."));
+  }
+  if (auto* mt = root["migration"].as_table()) {
+    VAULT_RETURN_IF_ERROR(CheckKeys(*mt,
+                                    {"policy", "workers", "timeout_seconds", "cpu_seconds",
+                                     "memory_mb", "max_output_mb", "auto_run"},
+                                    "migration."));
+    auto& m = c.migration;
+    std::string policy;
+    VAULT_RETURN_IF_ERROR(Read(*mt, "policy", policy, "migration."));
+    if (!policy.empty()) {
+      std::filesystem::path pp = policy;
+      m.policy = pp.is_absolute() ? pp : home / pp;
+    }
+    VAULT_RETURN_IF_ERROR(Read(*mt, "workers", m.workers, "migration."));
+    VAULT_RETURN_IF_ERROR(Read(*mt, "timeout_seconds", m.timeout_seconds, "migration."));
+    VAULT_RETURN_IF_ERROR(Read(*mt, "cpu_seconds", m.cpu_seconds, "migration."));
+    VAULT_RETURN_IF_ERROR(Read(*mt, "memory_mb", m.memory_mb, "migration."));
+    VAULT_RETURN_IF_ERROR(Read(*mt, "max_output_mb", m.max_output_mb, "migration."));
+    VAULT_RETURN_IF_ERROR(ReadBool(*mt, "auto_run", m.auto_run, "migration."));
+    if (m.workers < 1 || m.workers > 64) return Bad("migration.workers", "must be 1..64", nullptr);
+    if (!(m.timeout_seconds >= 1 && m.timeout_seconds <= 86400)) {
+      return Bad("migration.timeout_seconds", "must be 1..86400", nullptr);
+    }
+    if (!(m.cpu_seconds >= 1 && m.cpu_seconds <= 86400)) {
+      return Bad("migration.cpu_seconds", "must be 1..86400", nullptr);
+    }
+    if (m.memory_mb < 256 || m.memory_mb > (1u << 20)) {
+      return Bad("migration.memory_mb", "must be 256..1048576", nullptr);
+    }
+    if (m.max_output_mb < 1 || m.max_output_mb > (1u << 22)) {
+      return Bad("migration.max_output_mb", "must be 1..4194304", nullptr);
+    }
+  }
   if (auto* rt = root["retention"].as_table()) {
     VAULT_RETURN_IF_ERROR(CheckKeys(*rt,
                                     {"schedule", "default_rule_inbox", "default_rule_api",

@@ -67,9 +67,30 @@ struct AuditConfig {
   double checkpoint_minutes = 60;   // a checkpoint when the log moved and this much time passed
 };
 
+// Format identification (docs/FORMATS.md).
+struct FormatsConfig {
+  // Directory holding DROID_SignatureFile_V*.xml and container-signature-*.xml (the newest of
+  // each is used). "" = <home>/formats/pronom, else $VAULT_PRONOM_DIR, else the corpora.
+  std::filesystem::path signature_dir;
+  bool required = false;  // refuse to start without signature files (else: files not identified)
+};
+
+// Format migration of permanent records (docs/MIGRATION.md).
+struct MigrationConfig {
+  std::filesystem::path policy;     // absolute after loading; default <home>/migration/policy.toml
+  int workers = 1;                  // conversions at once (each may use a core and ~1 GiB)
+  double timeout_seconds = 600;     // wall-clock limit per conversion
+  double cpu_seconds = 600;         // CPU limit per conversion
+  uint64_t memory_mb = 4096;        // address-space limit per conversion
+  uint64_t max_output_mb = 4096;    // output-size limit per conversion
+  bool auto_run = false;            // run the plan after each sweep (else: `vaultctl migrate run`)
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8470";
   RetentionConfig retention;
+  FormatsConfig formats;
+  MigrationConfig migration;
   AuditConfig audit;
   IngestConfig ingest;
   std::vector<TierConfig> tiers;

@@ -160,84 +160,185 @@ void MaterializeDestroyedIngestion(const eventlog::Event& e, catalog::WriteBatch
   batch.PutObject(std::move(obj));
 }
 
-Status MaterializeIngestion(const eventlog::Event& e, const StoreMap& stores,
-                            catalog::WriteBatch& batch) {
-  const auto& d = e.detail;
-  std::string tier = Str(d, "tier");
-  auto it = stores.find(tier);
-  if (it == stores.end()) {
-    return Status::NotFound("event " + std::to_string(e.seq) + " names unknown tier '" + tier + "'");
-  }
-  // The object's metadata comes from the tier the event names or, when that copy is gone
-  // (moved to another tier later) or unreadable (damaged), from any other tier that holds it:
-  // every copy holds the same object.
-  store::OcflStore* from = it->second;
-  auto inv_or = from->ReadInventory(e.object);
-  for (auto other = stores.begin(); !inv_or.ok() && other != stores.end(); ++other) {
-    if (other->second == it->second) continue;
-    auto alt = other->second->ReadInventory(e.object);
-    if (alt.ok()) {
-      from = other->second;
-      inv_or = std::move(alt);
-    }
-  }
-  VAULT_RETURN_IF_ERROR(inv_or.status());
-  store::OcflStore& store = *from;
-  ocfl::Inventory inv = *std::move(inv_or);
-  auto head = inv.versions.rbegin();
-  if (head == inv.versions.rend()) return Status::Corruption("inventory has no versions: " + e.object);
+// "identification basis: container; …" (the PREMIS formatNote written at ingest) -> "container".
+std::string BasisFromNote(std::string_view note) {
+  constexpr std::string_view kKey = "basis: ";
+  auto at = note.find(kKey);
+  if (at == std::string_view::npos) return "";
+  auto rest = note.substr(at + kKey.size());
+  return std::string(rest.substr(0, rest.find_first_of(";, ")));
+}
 
+// "v2" -> 2; nullopt for anything else.
+std::optional<int> VersionNumber(std::string_view key) {
+  if (key.size() < 2 || key.size() > 10 || key[0] != 'v' || key[1] == '0') return std::nullopt;
+  int n = 0;
+  for (char c : key.substr(1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+// One FileRecord per logical path of `state` (see PutVersionFiles).
+Status PutStateFiles(const std::string& object, store::OcflStore& store, const ocfl::Inventory& inv,
+                     const std::map<std::string, std::vector<std::string>>& state,
+                     catalog::WriteBatch& batch, uint64_t* bytes, uint64_t* files) {
   // digest -> content path (first listed) from the manifest.
   std::unordered_map<std::string, std::string> content_of;
   for (const auto& [digest, paths] : inv.manifest) {
     if (!paths.empty()) content_of.emplace(digest, paths.front());
   }
-  // PREMIS gives sizes and the names as submitted.
-  std::unordered_map<std::string, const mets::PremisFile*> premis_by_path;
+  // PREMIS gives sizes, the names as submitted and the formats.
   mets::Aip aip;
-  for (const auto& [digest, paths] : head->second.state) {
+  for (const auto& [digest, paths] : state) {
     for (const auto& p : paths) {
       if (p == kPremisPath) {
         VAULT_ASSIGN_OR_RETURN(std::string xml,
-                               store.ReadContent(e.object, content_of[digest], 256ull << 20));
+                               store.ReadContent(object, content_of[digest], 256ull << 20));
         VAULT_ASSIGN_OR_RETURN(aip, mets::ReadPremis(xml));
       }
     }
   }
+  std::unordered_map<std::string, const mets::PremisFile*> premis_by_path;
   for (const auto& f : aip.files) premis_by_path.emplace(f.path, &f);
-
-  catalog::ObjectRecord obj = ObjectFromEvent(e);
-  obj.head_version = inv.head;
-  for (const auto& [digest, paths] : head->second.state) {
+  *bytes = 0;
+  *files = 0;
+  for (const auto& [digest, paths] : state) {
     for (const auto& p : paths) {
       catalog::FileRecord f;
-      f.object_id = e.object;
+      f.object_id = object;
       f.path = p;
       f.content_path = content_of[digest];
       f.sha256 = digest;
       if (auto pf = premis_by_path.find(p); pf != premis_by_path.end()) {
-        f.size = pf->second->size;
-        f.original_name = pf->second->original_name;
+        const mets::PremisFile& m = *pf->second;
+        f.size = m.size;
+        f.original_name = m.original_name;
+        f.puid = m.format_puid;
+        f.format_name = m.format_name;
+        f.format_version = m.format_version;
+        f.format_basis = BasisFromNote(m.format_note);
       } else {
         VAULT_ASSIGN_OR_RETURN(auto info,
-                               store.tier().Stat(store.ObjectPath(e.object) + "/" + f.content_path));
+                               store.tier().Stat(store.ObjectPath(object) + "/" + f.content_path));
         f.size = info.size;
       }
-      obj.bytes += f.size;
-      obj.files += 1;
+      *bytes += f.size;
+      *files += 1;
       batch.PutFile(std::move(f));
     }
   }
+  return Status::Ok();
+}
+
+// Reads the inventory of e.object from `tier`, or, when that copy is gone (moved to another
+// tier later) or unreadable (damaged), from any other tier that holds it: every copy holds the
+// same object. Sets *from to the store it came from.
+Result<ocfl::Inventory> ReadInventoryAnywhere(const std::string& object, const std::string& tier,
+                                              const StoreMap& stores, store::OcflStore** from) {
+  auto it = stores.find(tier);
+  if (it == stores.end()) return Status::NotFound("unknown tier '" + tier + "'");
+  *from = it->second;
+  auto inv_or = (*from)->ReadInventory(object);
+  for (auto other = stores.begin(); !inv_or.ok() && other != stores.end(); ++other) {
+    if (other->second == it->second) continue;
+    auto alt = other->second->ReadInventory(object);
+    if (alt.ok()) {
+      *from = other->second;
+      inv_or = std::move(alt);
+    }
+  }
+  return inv_or;
+}
+
+// The files of version `version_key` ("v1", "v2", …; "" = head) of the object: one FileRecord
+// per logical path (content path from the manifest, size, name as submitted and format from
+// that version's PREMIS). Adds them to `batch`; *bytes / *files get the totals.
+Status PutVersionFiles(const std::string& object, store::OcflStore& store,
+                       const ocfl::Inventory& inv, const std::string& version_key,
+                       catalog::WriteBatch& batch, uint64_t* bytes, uint64_t* files,
+                       std::string* version_out) {
+  auto ver = inv.versions.rbegin();
+  if (ver == inv.versions.rend()) return Status::Corruption("inventory has no versions: " + object);
+  if (!version_key.empty()) {
+    auto want = VersionNumber(version_key);
+    if (!want) return Status::Corruption("bad version '" + version_key + "' for " + object);
+    auto found = inv.versions.find(*want);
+    if (found == inv.versions.end()) {
+      return Status::NotFound("object " + object + " has no version " + version_key +
+                              " (head " + inv.head + ")");
+    }
+    *version_out = version_key;
+    const auto& state = found->second.state;
+    return PutStateFiles(object, store, inv, state, batch, bytes, files);
+  }
+  *version_out = inv.head;
+  return PutStateFiles(object, store, inv, ver->second.state, batch, bytes, files);
+}
+
+Status MaterializeIngestion(const eventlog::Event& e, const StoreMap& stores,
+                            catalog::WriteBatch& batch) {
+  const auto& d = e.detail;
+  std::string tier = Str(d, "tier");
+  if (stores.find(tier) == stores.end()) {
+    return Status::NotFound("event " + std::to_string(e.seq) + " names unknown tier '" + tier + "'");
+  }
+  store::OcflStore* from = nullptr;
+  VAULT_ASSIGN_OR_RETURN(ocfl::Inventory inv, ReadInventoryAnywhere(e.object, tier, stores, &from));
+  catalog::ObjectRecord obj = ObjectFromEvent(e);
+  // The version the event stored (v1), not the head: later versions are their own events, so a
+  // rebuild replays the object's history in order.
+  VAULT_RETURN_IF_ERROR(PutVersionFiles(e.object, *from, inv, Str(d, "version"), batch, &obj.bytes,
+                                        &obj.files, &obj.head_version));
   catalog::CopyRecord copy;
   copy.object_id = e.object;
   copy.tier = tier;
   copy.state = "ok";
-  copy.version = inv.head;
+  copy.version = obj.head_version;
   copy.bytes = obj.bytes;
   copy.last_verified_ms = EventMillis(e);  // every digest was checked while it was stored
   batch.PutCopy(std::move(copy));
   if (!obj.fingerprint.empty()) batch.PutFingerprint(obj.fingerprint, e.object);
   batch.PutObject(std::move(obj));
+  return Status::Ok();
+}
+
+// A successful "migration" event (docs/MIGRATION.md): a new version on every tier it names,
+// each verified before the event. The object's files become that version's state, its head and
+// size follow, and every named copy is at that version, verified at the event's time.
+Status MaterializeMigration(const eventlog::Event& e, const StoreMap& stores,
+                            catalog::WriteBatch& batch) {
+  const auto& d = e.detail;
+  const std::string version = Str(d, "version");
+  std::vector<std::string> tiers;
+  if (auto it = d.find("tiers"); it != d.end() && it->is_array()) {
+    for (const auto& t : *it) {
+      if (t.is_string()) tiers.push_back(t.get<std::string>());
+    }
+  }
+  if (version.empty() || tiers.empty()) {
+    return Status::Corruption("migration event " + std::to_string(e.seq) +
+                              " names no version or no tiers");
+  }
+  store::OcflStore* from = nullptr;
+  VAULT_ASSIGN_OR_RETURN(ocfl::Inventory inv,
+                         ReadInventoryAnywhere(e.object, tiers.front(), stores, &from));
+  uint64_t bytes = 0, files = 0;
+  std::string got;
+  VAULT_RETURN_IF_ERROR(
+      PutVersionFiles(e.object, *from, inv, version, batch, &bytes, &files, &got));
+  batch.PatchObject(e.object, {{"head_version", version}, {"bytes", bytes}, {"files", files}});
+  for (const auto& t : tiers) {
+    catalog::CopyRecord copy;
+    copy.object_id = e.object;
+    copy.tier = t;
+    copy.state = "ok";
+    copy.version = version;
+    copy.bytes = bytes;
+    copy.last_verified_ms = EventMillis(e);
+    batch.PutCopy(std::move(copy));
+  }
   return Status::Ok();
 }
 
@@ -255,6 +356,30 @@ Status MaterializeEvent(const eventlog::Event& event, const StoreMap& stores,
       }
     } else {
       VAULT_RETURN_IF_ERROR(MaterializeIngestion(event, stores, batch)
+                                .WithContext("materialise event " + std::to_string(event.seq)));
+    }
+  }
+  if (event.type == "migration" && !event.object.empty()) {
+    // A failed attempt is remembered per source file, so the plan does not retry it on every
+    // run (docs/MIGRATION.md); a success clears the sources it converted.
+    std::vector<std::string> sources;
+    if (auto it = event.detail.find("items"); it != event.detail.end() && it->is_array()) {
+      for (const auto& i : *it) sources.push_back(i.is_object() ? Str(i, "source") : "");
+    } else {
+      sources.push_back(Str(event.detail, "source"));
+    }
+    for (const auto& src : sources) {
+      if (src.empty()) continue;
+      const std::string key = "migration_failed/" + event.object + "\n" + src;
+      if (event.outcome == "success") {
+        batch.DeleteRecord(key);
+      } else {
+        batch.PutRecord(key, {{"object", event.object}, {"source", src}, {"seq", event.seq},
+                              {"time", event.time}, {"reason", Str(event.detail, "reason")}});
+      }
+    }
+    if (event.outcome == "success" && !(destroyed && destroyed->count(event.object))) {
+      VAULT_RETURN_IF_ERROR(MaterializeMigration(event, stores, batch)
                                 .WithContext("materialise event " + std::to_string(event.seq)));
     }
   }

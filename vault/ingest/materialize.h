@@ -23,7 +23,10 @@ using StoreMap = std::map<std::string, store::OcflStore*, std::less<>>;
 // Adds the records `event` implies to `batch` (and always SetLastAppliedSeq(event.seq)).
 // Events about copies (detail {tier, state, version, bytes}; the event time is the time the copy
 // was last verified):
-//   "ingestion" (success)   the object and its files, fingerprint, and the copy on `tier`
+//   "ingestion" (success)   the object and its files (of the version the event names, v1),
+//                           fingerprint, and the copy on `tier`
+//   "migration" (success)   a new version on every tier of `tiers`: the object's files become
+//                           that version's state, head/bytes/files follow, copies at that version
 //   "replication" (success) a new verified copy on `tier`            → copy ok
 //   "recovery" (success)    a damaged copy on `tier` restored, verified → copy ok
 //   "fixity check"          a copy changed state (ok ↔ damaged)      → copy `state`
