@@ -29,5 +29,6 @@ void AddCatalogCommands(CLI::App& app, Context& ctx);  // catalog rebuild      (
 void AddUserCommands(CLI::App& app, Context& ctx);     // user whoami          (user_cmd.cc)
 void AddAuditCommands(CLI::App& app, Context& ctx);    // audit verify         (audit_cmd.cc)
 void AddRetentionCommands(CLI::App& app, Context& ctx);  // retention hold disposal, objects delete (retention_cmd.cc; after AddDaemonCommands)
+void AddMigrateCommands(CLI::App& app, Context& ctx);  // migrate plan run      (migrate_cmd.cc)
 
 }  // namespace vault::ctl

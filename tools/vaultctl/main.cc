@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   vault::ctl::AddUserCommands(app, ctx);
   vault::ctl::AddAuditCommands(app, ctx);
   vault::ctl::AddRetentionCommands(app, ctx);
+  vault::ctl::AddMigrateCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
