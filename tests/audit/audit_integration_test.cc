@@ -449,7 +449,7 @@ TEST_F(AuditTest, RewrittenInventoryIsCaughtByTheDigestLoggedAtIngestion) {
   EXPECT_EQ(storage[0]["tier"], "warm");
   EXPECT_EQ(storage[0]["seq"], ev["seq"]);
   EXPECT_EQ(storage[0]["path"], store::OcflStore::ObjectPath(id) + "/inventory.json");
-  EXPECT_TRUE(Contains(storage[0], "differs from the one logged at ingestion")) << storage[0].dump();
+  EXPECT_TRUE(Contains(storage[0], "differs from the one logged for v1")) << storage[0].dump();
   EXPECT_EQ(r["breaks"].size(), 1u) << r.dump(2);
 }
 

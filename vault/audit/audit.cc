@@ -96,6 +96,10 @@ int CheckRank(const std::string& check) {
 struct ObjFacts {
   uint64_t ingest_seq = 0;
   std::string ingest_tier, inventory_sha256;
+  // The version the log last acknowledged (ingestion: v1; each migration: its version) and the
+  // event that logged its root inventory digest.
+  std::string head = "v1";
+  uint64_t inventory_seq = 0;
   std::map<std::string, uint64_t> tiers;       // tier → seq of the event that put the copy there
   std::map<std::string, uint64_t> moved_from;  // tier → seq of the transfer away from it
   uint64_t deaccession_seq = 0;
@@ -148,7 +152,7 @@ struct StoredCopy {
 // What the audit keeps of a stored copy once its object was scanned.
 struct CopyInfo {
   bool readable = false;
-  bool head_v1 = false;
+  std::string head;
   std::string inventory_sha256;
 };
 
@@ -271,7 +275,17 @@ class Auditor {
       f.ingest_seq = e.seq;
       f.ingest_tier = Str(d, "tier");
       f.inventory_sha256 = Str(d, "inventory_sha256");
+      f.inventory_seq = e.seq;
       if (!f.ingest_tier.empty()) f.tiers[f.ingest_tier] = e.seq;
+    } else if (e.type == "migration" && !e.object.empty()) {
+      // A new version on every copy (docs/MIGRATION.md): its root inventory is the reference now.
+      ObjFacts& f = objects_[e.object];
+      const std::string v = Str(d, "version");
+      if (!v.empty()) {
+        f.head = v;
+        f.inventory_sha256 = Str(d, "inventory_sha256");
+        f.inventory_seq = e.seq;
+      }
     } else if ((e.type == "replication" || e.type == "recovery") && !e.object.empty()) {
       std::string t = Str(d, "tier");
       if (!t.empty()) objects_[e.object].tiers.emplace(t, e.seq);
@@ -520,7 +534,7 @@ class Auditor {
         }
         CopyInfo& info = copies_[{t.name, id}];
         info.readable = c.readable;
-        info.head_v1 = c.head == "v1";
+        info.head = c.head;
         info.inventory_sha256 = std::move(c.inventory_sha256);
       }
       if (ref) reference_[id] = {ref_tier, EntriesSummary(*ref)};
@@ -617,16 +631,23 @@ class Auditor {
           if (mv != f.moved_from.end()) b.seq = mv->second;
         }
         const CopyInfo& c = copies_[{t.name, id}];
-        if (!f.inventory_sha256.empty() && c.readable && c.head_v1 &&
-            c.inventory_sha256 != f.inventory_sha256) {
+        if (!f.inventory_sha256.empty() && c.readable && c.head != f.head) {
+          AuditBreak& b = Add("storage", "object " + id + " on tier " + t.name + " is at " +
+                                             c.head + ", but the log's last version is " + f.head +
+                                             " (seq " + std::to_string(f.inventory_seq) + ")");
+          place(b);
+          b.path = path + "/inventory.json";
+          b.seq = f.inventory_seq;
+        } else if (!f.inventory_sha256.empty() && c.readable &&
+                   c.inventory_sha256 != f.inventory_sha256) {
           AuditBreak& b = Add("storage", "inventory of object " + id + " on tier " + t.name +
-                                             " differs from the one logged at ingestion (seq " +
-                                             std::to_string(f.ingest_seq) + "): sha256 " +
-                                             c.inventory_sha256 + ", logged " +
+                                             " differs from the one logged for " + f.head +
+                                             " (seq " + std::to_string(f.inventory_seq) +
+                                             "): sha256 " + c.inventory_sha256 + ", logged " +
                                              f.inventory_sha256);
           place(b);
           b.path = path + "/inventory.json";
-          b.seq = f.ingest_seq;
+          b.seq = f.inventory_seq;
         }
       }
     }
