@@ -22,6 +22,7 @@ constexpr uint32_t kMiniSectorSize = 64;
 constexpr uint32_t kMiniStreamCutoff = 4096;
 constexpr int kMaxStorageDepth = 64;
 constexpr size_t kMaxStreams = 100000;
+constexpr uint64_t kMaxPathBytes = 16u << 20;  // all storage and stream paths together
 
 Status Error(std::string_view rule, uint64_t offset, Code code = Code::kCorruption) {
   return {code, "ole2: " + std::string(rule) + " at offset " + std::to_string(offset)};
@@ -271,18 +272,23 @@ Status Ole2Reader::LoadMiniStream(const std::string& dir) {
 
 Status Ole2Reader::WalkTree(const std::string& dir, bool v3) {
   const uint64_t num_entries = dir.size() / kDirEntrySize;
+  // The tree is walked with an explicit stack (no recursion) and a visited set: every entry is
+  // visited at most once, so a hostile cycle is reported and the stack holds at most three
+  // items per entry. Items refer to their storage's path by index, so memory stays linear.
   struct Item {
     uint32_t id;
-    std::string parent;  // "" or "Storage/Sub/"
-    int depth;
-    uint64_t from;  // offset of the field that points here
+    uint32_t parent;  // index into `storages`
+    int depth;        // storage nesting
+    uint64_t from;    // offset of the field that points here
   };
+  std::vector<std::string> storages = {""};  // "" or "Storage/Sub/"
+  uint64_t path_bytes = 0;
   std::vector<bool> visited(num_entries, false);
   visited[0] = true;
   std::vector<Item> stack;
-  stack.push_back({Le32(dir, 76), "", 1, DirEntryOffset(0) + 76});
+  stack.push_back({Le32(dir, 76), 0, 1, DirEntryOffset(0) + 76});
   while (!stack.empty()) {
-    Item it = std::move(stack.back());
+    const Item it = stack.back();
     stack.pop_back();
     if (it.id == kNoStream) continue;
     if (it.id >= num_entries) return Error("directory entry out of range", it.from);
@@ -295,12 +301,16 @@ Status Ole2Reader::WalkTree(const std::string& dir, bool v3) {
     if (type != 1 && type != 2) return Error("bad entry type", off + 66);
     const uint16_t name_len = Le16(dir, at + 64);
     if (name_len > 64 || name_len % 2 != 0) return Error("bad name length", off + 64);
-    std::string name = DecodeName(dir, at, name_len == 0 ? 0 : name_len / 2 - 1);
+    std::string path = storages[it.parent] + DecodeName(dir, at, name_len == 0 ? 0 : name_len / 2 - 1);
+    path_bytes += path.size();
+    if (path_bytes > kMaxPathBytes) return Error("directory too large", off);
     stack.push_back({Le32(dir, at + 68), it.parent, it.depth, off + 68});
     stack.push_back({Le32(dir, at + 72), it.parent, it.depth, off + 72});
     if (type == 1) {
       if (it.depth >= kMaxStorageDepth) return Error("directory too deep", off);
-      stack.push_back({Le32(dir, at + 76), it.parent + name + "/", it.depth + 1, off + 76});
+      storages.push_back(std::move(path) + "/");
+      stack.push_back({Le32(dir, at + 76), static_cast<uint32_t>(storages.size() - 1),
+                       it.depth + 1, off + 76});
       continue;
     }
     Stream s;
@@ -309,7 +319,6 @@ Status Ole2Reader::WalkTree(const std::string& dir, bool v3) {
     if (v3) s.size &= 0xFFFFFFFFu;  // [MS-CFB] 2.6.3: version 3 writers may leave junk above
     s.mini = s.size < kMiniStreamCutoff;
     s.dir_offset = off;
-    std::string path = it.parent + name;
     if (streams_.count(path) != 0) continue;
     if (streams_.size() >= kMaxStreams) return Error("too many streams", off);
     names_.push_back(path);
@@ -330,13 +339,12 @@ Result<std::string> Ole2Reader::ReadStream(std::string_view name, uint64_t max_b
   if (want == 0) return out;
   const uint64_t unit = s.mini ? kMiniSectorSize : (uint64_t{1} << sector_shift_);
   const uint64_t needed = (want + unit - 1) / unit;
-  // Never reserve more than the budget could fill.
-  out.reserve(std::min<uint64_t>(want, budget_ - bytes_read_));
   if (s.mini) {
     const uint64_t mini_limit = mini_stream_size_ / kMiniSectorSize;
     VAULT_ASSIGN_OR_RETURN(std::vector<uint32_t> chain,
                            Chain(s.start, needed, mini_limit, true, s.dir_offset + 116));
     if (chain.size() < needed) return Error("mini chain ends early", s.dir_offset + 116);
+    out.reserve(want);  // want <= needed * 64, and the chain really has `needed` sectors
     for (uint32_t m : chain) {
       const uint64_t pos = uint64_t{m} * kMiniSectorSize;  // inside the mini stream
       const uint32_t sector = mini_stream_sectors_[pos >> sector_shift_];
@@ -352,6 +360,7 @@ Result<std::string> Ole2Reader::ReadStream(std::string_view name, uint64_t max_b
   VAULT_ASSIGN_OR_RETURN(std::vector<uint32_t> chain,
                          Chain(s.start, needed, num_sectors_, false, s.dir_offset + 116));
   if (chain.size() < needed) return Error("chain ends early", s.dir_offset + 116);
+  out.reserve(want);  // bounded: the chain really has `needed` sectors of the file
   // One pread per run of consecutive sectors (streams are usually contiguous).
   size_t i = 0;
   while (i < chain.size()) {

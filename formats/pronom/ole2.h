@@ -35,12 +35,15 @@
 //
 // Errors: hostile or malformed input gives kCorruption "ole2: <rule> at offset N" (N is the byte
 // offset of the offending structure in the file), never a crash, hang or unbounded allocation.
-// Rules: "bad signature", "bad byte order", "bad sector shift", "bad mini sector shift",
-// "bad mini stream cutoff", "truncated header", "file too large", "too many FAT sectors",
-// "DIFAT loop", "DIFAT sector out of range", "FAT sector out of range", "chain loop",
-// "chain sector out of range", "chain ends early", "bad chain entry", "bad name length",
-// "root entry not a root storage", "directory cycle", "directory too deep",
-// "directory entry out of range", "too many streams", "short read".
+// Rules: header: "bad signature", "truncated header", "bad byte order", "bad sector shift",
+// "bad mini sector shift", "bad mini stream cutoff"; FAT: "too many FAT sectors",
+// "FAT sector out of range", "DIFAT sector out of range", "DIFAT loop"; sector chains (prefixed
+// "mini " for mini FAT chains; N is then the start field or the FAT entry holding the bad link):
+// "chain loop", "chain sector out of range", "bad chain entry", "chain ends early"; directory:
+// "empty directory chain", "root entry not a root storage", "directory entry out of range",
+// "directory cycle", "directory too deep" (64 nested storages), "directory too large" (16 MiB of
+// paths), "bad entry type", "bad name length", "too many streams" (100,000); "short read" (the
+// file shrank while open).
 // kInvalidArgument: the path cannot be opened as a regular file (symlink, directory, FIFO);
 // kNotFound from ReadStream: no stream of that name.
 //

@@ -270,7 +270,11 @@ Result<std::string> ZipReader::ReadEntry(std::string_view name, uint64_t max_byt
     while (produced < want && !stream_end) {
       if (inf.zs.avail_in == 0) {
         if (consumed == e.compressed_size) return Error("deflate data truncated", data_at + consumed);
-        const uint64_t n = std::min(kInflateChunk, e.compressed_size - consumed);
+        // Spend the budget to its last byte before failing, so a budget smaller than one chunk
+        // still inflates what it can pay for.
+        const uint64_t left = budget_ - bytes_read_;
+        const uint64_t n = std::min({kInflateChunk, e.compressed_size - consumed,
+                                     left == 0 ? kInflateChunk : left});
         in.clear();
         VAULT_RETURN_IF_ERROR(ReadAt(data_at + consumed, n, in));
         consumed += n;
