@@ -122,24 +122,8 @@ Status WalkHierarchy(const tiers::Tier& tier, const std::string& dir, int depth,
   return Status::Ok();
 }
 
-Status ValidateRequest(const CreateRequest& req) {
-  if (req.id.empty()) return Status::InvalidArgument("object id is empty");
-  if (!IsValidUtf8(req.id)) return Status::InvalidArgument("object id is not valid UTF-8");
-  if (req.created.empty()) return Status::InvalidArgument("created time is empty");
-  std::set<std::string> paths;
-  for (const NewFile& f : req.files) {
-    VAULT_RETURN_IF_ERROR(CheckSafeRelativePath(f.logical_path));
-    if (!IsNfc(f.logical_path)) {
-      return Status::InvalidArgument("logical path is not NFC: " + f.logical_path);
-    }
-    if (!IsLowerHex(f.sha256, 64)) {
-      return Status::InvalidArgument("not a lower-case sha256 hex digest for " + f.logical_path);
-    }
-    if (!paths.insert(f.logical_path).second) {
-      return Status::InvalidArgument("duplicate logical path: " + f.logical_path);
-    }
-  }
-  // A path may not be both a file and a directory ("a" and "a/b"; OCFL E095).
+// A path may not be both a file and a directory ("a" and "a/b"; OCFL E095).
+Status CheckNoDirectoryConflict(const std::set<std::string>& paths) {
   for (const std::string& p : paths) {
     auto it = paths.lower_bound(p + "/");
     if (it != paths.end() && it->starts_with(p + "/")) {
@@ -147,6 +131,103 @@ Status ValidateRequest(const CreateRequest& req) {
     }
   }
   return Status::Ok();
+}
+
+// The new files of a request: safe, NFC, unique logical paths and well-formed digests. Adds the
+// paths to *paths.
+Status CheckNewFiles(const std::vector<NewFile>& files, std::set<std::string>* paths) {
+  for (const NewFile& f : files) {
+    VAULT_RETURN_IF_ERROR(CheckSafeRelativePath(f.logical_path));
+    if (!IsNfc(f.logical_path)) {
+      return Status::InvalidArgument("logical path is not NFC: " + f.logical_path);
+    }
+    if (!IsLowerHex(f.sha256, 64)) {
+      return Status::InvalidArgument("not a lower-case sha256 hex digest for " + f.logical_path);
+    }
+    if (!paths->insert(f.logical_path).second) {
+      return Status::InvalidArgument("duplicate logical path: " + f.logical_path);
+    }
+  }
+  return Status::Ok();
+}
+
+// Each staged file is a regular file of the announced size. Returns their modes (to give moved
+// files back as they came).
+Result<std::vector<mode_t>> CheckStagedFiles(const std::vector<NewFile>& files) {
+  std::vector<mode_t> modes;
+  for (const NewFile& f : files) {
+    struct stat st{};
+    if (::stat(f.staged_path.c_str(), &st) != 0) {
+      return Status::FromErrno(errno, "stat staged file", f.staged_path.string());
+    }
+    if (!S_ISREG(st.st_mode)) {
+      return Status::InvalidArgument("staged file is not a regular file: " +
+                                     f.staged_path.string());
+    }
+    if (static_cast<uint64_t>(st.st_size) != f.size) {
+      return Status::Corruption("staged file " + f.staged_path.string() + " has " +
+                                std::to_string(st.st_size) + " bytes, expected " +
+                                std::to_string(f.size));
+    }
+    modes.push_back(st.st_mode & 07777);
+  }
+  return modes;
+}
+
+Status ValidateRequest(const CreateRequest& req) {
+  if (req.id.empty()) return Status::InvalidArgument("object id is empty");
+  if (!IsValidUtf8(req.id)) return Status::InvalidArgument("object id is not valid UTF-8");
+  if (req.created.empty()) return Status::InvalidArgument("created time is empty");
+  std::set<std::string> paths;
+  VAULT_RETURN_IF_ERROR(CheckNewFiles(req.files, &paths));
+  return CheckNoDirectoryConflict(paths);
+}
+
+Status ValidateVersionRequest(const AddVersionRequest& req) {
+  if (req.id.empty()) return Status::InvalidArgument("object id is empty");
+  if (!IsValidUtf8(req.id)) return Status::InvalidArgument("object id is not valid UTF-8");
+  if (req.created.empty()) return Status::InvalidArgument("created time is empty");
+  if (req.expected_head < 1) {
+    return Status::InvalidArgument("expected head v" + std::to_string(req.expected_head) +
+                                   " is not a version");
+  }
+  std::set<std::string> paths;
+  VAULT_RETURN_IF_ERROR(CheckNewFiles(req.files, &paths));
+  std::set<std::string> removed;
+  for (const std::string& p : req.remove) {
+    VAULT_RETURN_IF_ERROR(CheckSafeRelativePath(p));
+    if (paths.count(p) != 0) {
+      return Status::InvalidArgument("logical path both added and removed: " + p);
+    }
+    if (!removed.insert(p).second) {
+      return Status::InvalidArgument("logical path removed twice: " + p);
+    }
+  }
+  return Status::Ok();
+}
+
+// The state of the version AddVersion makes from `head` (the state of the version it builds
+// on): head minus req.remove, plus req.files (replacing what is at the same path). Sorted.
+// kInvalidArgument if a removed path is not in `head` or a path of the new state is also a
+// directory of it.
+Result<std::map<std::string, std::vector<std::string>>> NewVersionState(
+    const ocfl::Version& head, const AddVersionRequest& req) {
+  std::map<std::string, std::string> by_path;  // logical path -> digest
+  for (const auto& [digest, paths] : head.state) {
+    for (const std::string& p : paths) by_path[p] = digest;
+  }
+  for (const std::string& p : req.remove) {
+    if (by_path.erase(p) == 0) {
+      return Status::InvalidArgument("logical path to remove is not in the head state: " + p);
+    }
+  }
+  for (const NewFile& f : req.files) by_path[f.logical_path] = f.sha256;
+  std::set<std::string> paths;
+  for (const auto& [p, d] : by_path) paths.insert(p);
+  VAULT_RETURN_IF_ERROR(CheckNoDirectoryConflict(paths));
+  std::map<std::string, std::vector<std::string>> state;
+  for (const auto& [p, d] : by_path) state[d].push_back(p);  // in path order: sorted
+  return state;
 }
 
 constexpr size_t kCopyBufferBytes = 1 << 20;
@@ -663,23 +744,9 @@ Result<ocfl::Inventory> OcflStore::CreateObject(const CreateRequest& req) {
   auto ctx = [&](Status s) { return std::move(s).WithContext("create object " + req.id); };
 
   // Check the staged files before touching the tier.
-  std::vector<mode_t> staged_modes;  // to give moved files back as they came
-  for (const NewFile& f : req.files) {
-    struct stat st{};
-    if (::stat(f.staged_path.c_str(), &st) != 0) {
-      return ctx(Status::FromErrno(errno, "stat staged file", f.staged_path.string()));
-    }
-    if (!S_ISREG(st.st_mode)) {
-      return ctx(Status::InvalidArgument("staged file is not a regular file: " +
-                                         f.staged_path.string()));
-    }
-    if (static_cast<uint64_t>(st.st_size) != f.size) {
-      return ctx(Status::Corruption("staged file " + f.staged_path.string() + " has " +
-                                    std::to_string(st.st_size) + " bytes, expected " +
-                                    std::to_string(f.size)));
-    }
-    staged_modes.push_back(st.st_mode & 07777);
-  }
+  auto modes = CheckStagedFiles(req.files);
+  if (!modes.ok()) return ctx(std::move(modes).status());
+  const std::vector<mode_t> staged_modes = *std::move(modes);  // to give moved files back
 
   if (!Claim(obj)) return ctx(Status::AlreadyExists("object is being created"));
   ScopeExit release([&] { Unclaim(obj); });
@@ -1762,6 +1829,479 @@ Status OcflStore::VerifyAbsent(std::string_view id) const {
     start = end + 1;
   }
   return Status::Ok();
+}
+
+namespace {
+
+// One version's inventory as stored, checked: it agrees with its sidecar, names the object and
+// has itself as head.
+struct VersionInventory {
+  std::string bytes;
+  std::string sidecar;       // the sidecar file's bytes
+  std::string sidecar_name;  // "inventory.json.sha256"
+  ocfl::Inventory inv;
+};
+
+// Reads v<n>/inventory.json of `obj` and its sidecar. kNotFound if the inventory is absent;
+// kCorruption (naming the file) if it is malformed, too large, its sidecar is missing or
+// disagrees, or it names another id or head.
+Result<VersionInventory> ReadVersionInventory(const tiers::Tier& tier, const std::string& obj,
+                                              std::string_view id, int n) {
+  const std::string rel = "v" + std::to_string(n) + "/inventory.json";
+  auto bad = [&](const std::string& why) { return Status::Corruption(rel + ": " + why); };
+  VersionInventory v;
+  auto bytes = tier.ReadAll(obj + "/" + rel, OcflStore::kMaxInventoryBytes);
+  if (!bytes.ok()) {
+    if (bytes.status().code() == Code::kNotFound) return Status::NotFound(rel + " missing");
+    if (bytes.status().code() == Code::kResourceExhausted) return bad("too large");
+    return std::move(bytes).status();
+  }
+  v.bytes = *std::move(bytes);
+  auto inv = ocfl::ParseInventory(v.bytes);
+  if (!inv.ok()) return bad(std::string(inv.status().message()));
+  v.inv = *std::move(inv);
+  v.sidecar_name = ocfl::SidecarName(v.inv.digest_algorithm);
+  auto sidecar = tier.ReadAll(obj + "/v" + std::to_string(n) + "/" + v.sidecar_name,
+                              kMaxSmallFile);
+  if (!sidecar.ok()) {
+    if (sidecar.status().code() == Code::kNotFound) return bad("sidecar missing");
+    if (sidecar.status().code() == Code::kResourceExhausted) return bad("sidecar too large");
+    return std::move(sidecar).status();
+  }
+  v.sidecar = *std::move(sidecar);
+  auto digest = DigestHex(v.inv.digest_algorithm, v.bytes);
+  if (!digest.ok()) return bad(std::string(digest.status().message()));
+  if (SidecarDigest(v.sidecar) != *digest) {
+    return bad("digest " + *digest + " disagrees with its sidecar " + SidecarDigest(v.sidecar));
+  }
+  if (v.inv.id != id) return bad("names another id: " + v.inv.id);
+  if (v.inv.head != "v" + std::to_string(n)) return bad("its head is " + v.inv.head);
+  return v;
+}
+
+// The bytes of `key`, nullopt if absent. A file larger than `max_bytes` reads as "" with
+// *too_large set (it is then certainly not the file expected).
+Result<std::optional<std::string>> ReadIfPresent(const tiers::Tier& tier, const std::string& key,
+                                                 uint64_t max_bytes) {
+  auto bytes = tier.ReadAll(key, max_bytes);
+  if (bytes.ok()) return std::optional<std::string>(*std::move(bytes));
+  if (bytes.status().code() == Code::kNotFound) return std::optional<std::string>();
+  if (bytes.status().code() == Code::kResourceExhausted) {
+    return std::optional<std::string>(std::string());
+  }
+  return std::move(bytes).status();
+}
+
+// Makes the root inventory.json and its sidecar byte-identical to those of one version
+// (`v`): the root sidecar, then the root inventory, are removed where they differ, Sync; the
+// root inventory, then its sidecar, are put; Sync. The object must be unsealed. Crash points
+// "<crash>:root-removed", "<crash>:root-inventory-put", "<crash>:root-committed".
+// *inventory_put tells whether the new root inventory was put (the commit of AddVersion).
+Status SwapRoot(tiers::Tier& tier, const std::string& obj, const VersionInventory& v,
+                std::string_view crash, bool* inventory_put) {
+  *inventory_put = false;
+  const std::string inv_key = obj + "/" + std::string(kRootInventory);
+  const std::string sidecar_key = obj + "/" + v.sidecar_name;
+  VAULT_ASSIGN_OR_RETURN(auto inv, ReadIfPresent(tier, inv_key, OcflStore::kMaxInventoryBytes));
+  VAULT_ASSIGN_OR_RETURN(auto sidecar, ReadIfPresent(tier, sidecar_key, kMaxSmallFile));
+  const bool inv_same = inv && *inv == v.bytes;
+  const bool sidecar_same = sidecar && *sidecar == v.sidecar;
+  if (inv_same && sidecar_same) return Status::Ok();
+  auto remove = [&](const std::string& key) -> Status {
+    Status s = tier.Remove(key);
+    return s.code() == Code::kNotFound ? Status::Ok() : s;
+  };
+  // The sidecar first: while the root inventory is there, the object exists (a crash here
+  // leaves it with its sidecar missing, which the next call rewrites).
+  if (sidecar && !sidecar_same) VAULT_RETURN_IF_ERROR(remove(sidecar_key));
+  if (inv && !inv_same) VAULT_RETURN_IF_ERROR(remove(inv_key));
+  VAULT_RETURN_IF_ERROR(tier.Sync());
+  CrashPoint(std::string(crash) + ":root-removed");
+  if (!inv_same) {
+    VAULT_RETURN_IF_ERROR(tier.PutBytes(inv_key, v.bytes));
+    *inventory_put = true;
+    CrashPoint(std::string(crash) + ":root-inventory-put");
+  }
+  if (!sidecar_same) VAULT_RETURN_IF_ERROR(tier.PutBytes(sidecar_key, v.sidecar));
+  VAULT_RETURN_IF_ERROR(tier.Sync());
+  CrashPoint(std::string(crash) + ":root-committed");
+  return Status::Ok();
+}
+
+// Version directories ("vN" prefixes) directly in the object root, ascending, and the
+// leftovers of interrupted puts lying directly in the object root.
+Status ListObjectRoot(const tiers::Tier& tier, const std::string& obj, std::vector<int>* versions,
+                      std::vector<std::string>* temps) {
+  VAULT_RETURN_IF_ERROR(tier.ListDir(obj, [&](std::string_view name, bool is_prefix) {
+    if (is_prefix) {
+      if (auto n = VersionNumber(name)) versions->push_back(*n);
+    } else if (tier.IsTemporaryKey(obj + "/" + std::string(name))) {
+      temps->push_back(obj + "/" + std::string(name));
+    }
+    return true;
+  }));
+  std::sort(versions->begin(), versions->end());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<int> OcflStore::HeadVersion(std::string_view id) const {
+  VAULT_ASSIGN_OR_RETURN(ocfl::Inventory inv, ReadInventory(id));
+  auto n = VersionNumber(inv.head);
+  if (!n || inv.versions.count(*n) == 0) {
+    return Status::Corruption("head of " + std::string(id) + " is not one of its versions: " +
+                              inv.head);
+  }
+  return *n;
+}
+
+Status OcflStore::RollbackVersion(std::string_view id, int keep_head) {
+  auto ctx = [&](Status s) {
+    return std::move(s).WithContext("roll back " + std::string(id) + " to v" +
+                                    std::to_string(keep_head) + " on tier " + tier_.name());
+  };
+  if (id.empty()) return ctx(Status::InvalidArgument("object id is empty"));
+  if (keep_head < 1) return ctx(Status::FailedPrecondition("no version to keep"));
+  const std::string obj = ObjectPath(id);
+  if (!Claim(obj)) return ctx(Status::FailedPrecondition("object is being written at " + obj));
+  ScopeExit release([&] { Unclaim(obj); });
+  return ctx(RollbackLocked(obj, id, keep_head, "unacknowledged"));
+}
+
+Status OcflStore::RollbackLocked(const std::string& obj, std::string_view id, int keep_head,
+                                 std::string_view why) {
+  const std::string keep_name = "v" + std::to_string(keep_head);
+  // 1. The version to keep must be sound: it becomes the root inventory.
+  auto keep = ReadVersionInventory(tier_, obj, id, keep_head);
+  if (!keep.ok()) {
+    if (keep.status().code() == Code::kNotFound) {
+      bool any = false;
+      VAULT_RETURN_IF_ERROR(tier_.List(obj + "/", [&](std::string_view, const tiers::ObjectInfo&) {
+        any = true;
+        return false;
+      }));
+      if (!any) return Status::NotFound("no such object at " + obj);
+      return Status::FailedPrecondition("the object has no " + keep_name + "/inventory.json");
+    }
+    if (keep.status().code() == Code::kCorruption) {
+      return Status::FailedPrecondition("the inventory of the version to keep does not verify: " +
+                                        std::string(keep.status().message()));
+    }
+    return std::move(keep).status();
+  }
+  std::vector<int> versions;
+  std::vector<std::string> temps;
+  VAULT_RETURN_IF_ERROR(ListObjectRoot(tier_, obj, &versions, &temps));
+  std::vector<int> above;
+  for (int n : versions) {
+    if (n > keep_head) above.push_back(n);
+  }
+  // 2. The root inventory: absent, equal to the one kept, or a later head; never an older one.
+  const std::string root_key = obj + "/" + std::string(kRootInventory);
+  VAULT_ASSIGN_OR_RETURN(auto root, ReadIfPresent(tier_, root_key, kMaxInventoryBytes));
+  const bool root_same = root && *root == keep->bytes;
+  if (root && !root_same) {
+    auto inv = ocfl::ParseInventory(*root);
+    if (!inv.ok()) {
+      return Status::Corruption("root inventory unreadable (" +
+                                std::string(inv.status().message()) +
+                                "): repair the copy, not a rollback");
+    }
+    if (inv->id != id) {
+      return Status::FailedPrecondition("root inventory names another id: " + inv->id);
+    }
+    auto head = VersionNumber(inv->head);
+    if (!head) return Status::Corruption("root inventory head is not a version: " + inv->head);
+    if (*head < keep_head) {
+      return Status::FailedPrecondition("the copy is at " + inv->head + ", behind " + keep_name +
+                                        ": nothing to roll back (repair it from another copy)");
+    }
+    if (*head == keep_head) {
+      return Status::Corruption("root inventory claims head " + keep_name + " but differs from " +
+                                keep_name + "/inventory.json: repair the copy");
+    }
+  }
+  VAULT_ASSIGN_OR_RETURN(auto sidecar,
+                         ReadIfPresent(tier_, obj + "/" + keep->sidecar_name, kMaxSmallFile));
+  const bool sidecar_same = sidecar && *sidecar == keep->sidecar;
+  if (root_same && sidecar_same && above.empty() && temps.empty()) {
+    SealLogged(obj, "object");  // a crash may have come between a rollback's end and its seal
+    return Status::Ok();
+  }
+  std::string what;
+  for (int n : above) what += (what.empty() ? "v" : ", v") + std::to_string(n);
+  LogWarning("store", "tier " + tier_.name() + ": rolling " + std::string(id) + " back to " +
+                          keep_name + " (" + std::string(why) + "; removing " +
+                          (what.empty() ? std::string("nothing above it") : what) +
+                          (root_same && sidecar_same ? "" : "; root inventory put back") + ")");
+  // 3. Act: root first (from then on the copy is at keep_head), then the versions above it.
+  VAULT_RETURN_IF_ERROR(tier_.Unseal(obj));
+  CrashPoint("store:rollback:unsealed");
+  auto seal_on_error = [&](Status s) {
+    SealLogged(obj, "object");
+    return s;
+  };
+  bool put = false;
+  if (Status s = SwapRoot(tier_, obj, *keep, "store:rollback", &put); !s.ok()) {
+    return seal_on_error(std::move(s));
+  }
+  auto remove = [&](const std::string& key) -> Status {
+    Status s = tier_.Remove(key);
+    return s.code() == Code::kNotFound ? Status::Ok() : s;
+  };
+  for (const std::string& key : temps) {
+    if (Status s = remove(key); !s.ok()) return seal_on_error(std::move(s));
+  }
+  auto depth = [](const std::string& k) { return std::count(k.begin(), k.end(), '/'); };
+  for (auto it = above.rbegin(); it != above.rend(); ++it) {
+    std::vector<std::string> keys;
+    Status s = tier_.List(obj + "/v" + std::to_string(*it) + "/",
+                          [&](std::string_view key, const tiers::ObjectInfo&) {
+                            keys.emplace_back(key);
+                            return true;
+                          });
+    if (!s.ok()) return seal_on_error(std::move(s));
+    std::sort(keys.begin(), keys.end(), [&](const std::string& a, const std::string& b) {
+      if (depth(a) != depth(b)) return depth(a) > depth(b);
+      return a > b;
+    });
+    for (const std::string& key : keys) {
+      if (s = remove(key); !s.ok()) return seal_on_error(std::move(s));
+    }
+    CrashPoint("store:rollback:version-removed");
+  }
+  // Directories emptied above (and empty ones a crash left behind).
+  if (Status s = tier_.PruneEmpty(obj); !s.ok()) return seal_on_error(std::move(s));
+  if (Status s = tier_.Sync(); !s.ok()) return seal_on_error(std::move(s));
+  CrashPoint("store:rollback:durable");
+  SealLogged(obj, "rolled back object");
+  LogInfo("store", "tier " + tier_.name() + ": " + std::string(id) + " is at " + keep_name);
+  return Status::Ok();
+}
+
+Result<ocfl::Inventory> OcflStore::AddVersion(const AddVersionRequest& req) {
+  const int base = req.expected_head;
+  const int next = base + 1;
+  const std::string next_name = "v" + std::to_string(next);
+  auto ctx = [&](Status s) {
+    return std::move(s).WithContext("add version " + next_name + " to " + req.id + " on tier " +
+                                    tier_.name());
+  };
+  VAULT_RETURN_IF_ERROR(ctx(ValidateVersionRequest(req)));
+  const std::string obj = ObjectPath(req.id);
+  auto modes = CheckStagedFiles(req.files);
+  if (!modes.ok()) return ctx(std::move(modes).status());
+  const std::vector<mode_t> staged_modes = *std::move(modes);
+
+  if (!Claim(obj)) return ctx(Status::FailedPrecondition("object is being written at " + obj));
+  ScopeExit release([&] { Unclaim(obj); });
+
+  // 1. The root inventory, settled first if a crash inside a root swap left it incomplete.
+  auto root = ReadTrustedRoot(tier_, obj, req.id);
+  if (!root.ok() && (root.status().code() == Code::kNotFound ||
+                     root.status().code() == Code::kCorruption)) {
+    // Which version's inventory the root must be: the one it is byte-identical to (its sidecar
+    // is then what is missing or wrong: "finish the commit"), or, with no root inventory at
+    // all, v<next> when it verifies and holds exactly this request's state (the swap of this
+    // very request was interrupted), else v<base>.
+    const Status first = root.status();
+    std::optional<VersionInventory> target;
+    auto present = ReadIfPresent(tier_, obj + "/" + std::string(kRootInventory),
+                                 kMaxInventoryBytes);
+    if (!present.ok()) return ctx(std::move(present).status());
+    if (*present) {
+      auto inv = ocfl::ParseInventory(**present);
+      auto n = inv.ok() ? VersionNumber(inv->head) : std::nullopt;
+      if (n) {
+        auto v = ReadVersionInventory(tier_, obj, req.id, *n);
+        if (v.ok() && v->bytes == **present) target = *std::move(v);
+      }
+    } else {
+      auto v_next = ReadVersionInventory(tier_, obj, req.id, next);
+      if (v_next.ok() && v_next->inv.versions.count(base) != 0) {
+        auto state = NewVersionState(v_next->inv.versions.at(base), req);
+        if (state.ok() && *state == v_next->inv.versions.at(next).state) {
+          target = *std::move(v_next);
+        }
+      }
+      if (!target) {
+        auto v_base = ReadVersionInventory(tier_, obj, req.id, base);
+        if (v_base.ok()) target = *std::move(v_base);
+      }
+      if (!target && first.code() == Code::kNotFound) {
+        bool any = false;
+        VAULT_RETURN_IF_ERROR(ctx(tier_.List(obj + "/", [&](std::string_view,
+                                                            const tiers::ObjectInfo&) {
+          any = true;
+          return false;
+        })));
+        if (!any) return ctx(first);
+      }
+    }
+    if (!target && *present) {
+      return ctx(Status(first).WithContext(
+          "root inventory damaged and equal to no version inventory; repair the copy first"));
+    }
+    if (!target) {
+      return ctx(Status::FailedPrecondition(
+          "no root inventory, and neither v" + std::to_string(base) + " nor " + next_name +
+          " has an inventory to settle it on: repair the copy first"));
+    }
+    LogWarning("store", "tier " + tier_.name() + ": " + req.id + ": root inventory settled on " +
+                            target->inv.head + " (" + first.ToString() +
+                            "; an interrupted version write)");
+    VAULT_RETURN_IF_ERROR(ctx(tier_.Unseal(obj)));
+    bool put = false;
+    Status s = SwapRoot(tier_, obj, *target, "store:version:settle", &put);
+    SealLogged(obj, "object");
+    VAULT_RETURN_IF_ERROR(ctx(std::move(s)));
+    root = ReadTrustedRoot(tier_, obj, req.id);
+  }
+  if (!root.ok()) return ctx(std::move(root).status());
+  const auto head = VersionNumber(root->inv.head);
+  if (!head || root->inv.versions.count(*head) == 0) {
+    return ctx(Status::Corruption("root inventory head is not one of its versions: " +
+                                  root->inv.head));
+  }
+
+  // 2. Already done (a retry after a crash behind the commit)?
+  if (*head == next && root->inv.versions.count(base) != 0) {
+    auto state = NewVersionState(root->inv.versions.at(base), req);
+    if (state.ok() && *state == root->inv.versions.at(next).state) {
+      SealLogged(obj, "object");  // a crash may have come between the commit and the seal
+      LogInfo("store", "tier " + tier_.name() + ": " + req.id + " is already at " + next_name +
+                           " with this state");
+      return std::move(root->inv);
+    }
+  }
+  if (*head != base) return ctx(Status::FailedPrecondition("head is " + root->inv.head));
+  {
+    auto v_base = ReadVersionInventory(tier_, obj, req.id, base);
+    if (!v_base.ok()) return ctx(std::move(v_base).status());
+    if (v_base->bytes != root->bytes) {
+      return ctx(Status::Corruption("v" + std::to_string(base) +
+                                    "/inventory.json differs from the root inventory"));
+    }
+  }
+
+  // 3. The new inventory (before any change: a bad request changes nothing).
+  ocfl::Inventory inv = root->inv;
+  auto state = NewVersionState(inv.versions.at(base), req);
+  if (!state.ok()) return ctx(std::move(state).status());
+  ocfl::Version version;
+  version.created = req.created;
+  version.message = req.message;
+  if (!req.user_name.empty()) version.user = ocfl::User{req.user_name, req.user_address};
+  version.state = *std::move(state);
+  // New content in logical path order (so that de-duplication within the request does not
+  // depend on the order of req.files).
+  std::vector<size_t> order(req.files.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return req.files[a].logical_path < req.files[b].logical_path;
+  });
+  std::map<std::string, uint64_t> sizes = FixitySizes(inv);  // content path -> size
+  std::vector<size_t> to_put;  // indices into req.files, in put order
+  for (size_t i : order) {
+    const NewFile& f = req.files[i];
+    if (auto it = inv.manifest.find(f.sha256); it != inv.manifest.end() && !it->second.empty()) {
+      for (const std::string& p : it->second) {
+        if (auto s = sizes.find(p); s != sizes.end() && s->second != f.size) {
+          return ctx(Status::Corruption("digest " + f.sha256 + " of " + f.logical_path +
+                                        " is stored as " + p + " with " +
+                                        std::to_string(s->second) + " bytes, not " +
+                                        std::to_string(f.size)));
+        }
+      }
+      continue;  // de-duplicated: the content is stored already (or put for an earlier path)
+    }
+    const std::string content_path = next_name + "/content/" + f.logical_path;
+    inv.manifest[f.sha256].push_back(content_path);
+    inv.fixity[std::string(kSizeAlgorithm)][std::to_string(f.size)].push_back(content_path);
+    sizes[content_path] = f.size;
+    to_put.push_back(i);
+  }
+  for (auto& [d, paths] : inv.manifest) std::sort(paths.begin(), paths.end());
+  if (auto fx = inv.fixity.find(std::string(kSizeAlgorithm)); fx != inv.fixity.end()) {
+    for (auto& [s, paths] : fx->second) std::sort(paths.begin(), paths.end());
+  }
+  inv.versions.emplace(next, std::move(version));
+  inv.head = next_name;
+  VersionInventory written;
+  written.bytes = ocfl::SerializeInventory(inv);
+  auto digest = DigestHex(inv.digest_algorithm, written.bytes);
+  if (!digest.ok()) return ctx(std::move(digest).status());
+  written.sidecar = ocfl::SidecarContent(*digest);
+  written.sidecar_name = ocfl::SidecarName(inv.digest_algorithm);
+
+  // 4. Versions above the head are uncommitted leftovers (a crash before a commit): removed.
+  std::vector<int> versions;
+  std::vector<std::string> temps;
+  VAULT_RETURN_IF_ERROR(ctx(ListObjectRoot(tier_, obj, &versions, &temps)));
+  if (!temps.empty() || (!versions.empty() && versions.back() > base)) {
+    VAULT_RETURN_IF_ERROR(ctx(RollbackLocked(obj, req.id, base, "uncommitted leftovers")));
+  }
+
+  // 5. Write.
+  size_t files_put = 0;
+  auto fail = [&](Status s) -> Status {
+    // Undo: give moved files back to staging where the tier can (writable as they came), then
+    // remove v<next>/ (a rollback to v<base>, which also mends an interrupted swap).
+    if (req.move_staged) {
+      (void)tier_.Unseal(obj);
+      for (size_t k = 0; k < files_put; ++k) {
+        const NewFile& f = req.files[to_put[k]];
+        auto local = tier_.LocalPath(obj + "/" + next_name + "/content/" + f.logical_path);
+        std::error_code ec;
+        if (local) std::filesystem::rename(*local, f.staged_path, ec);
+        if (local && !ec) ::chmod(f.staged_path.c_str(), staged_modes[to_put[k]]);
+      }
+    }
+    if (Status r = RollbackLocked(obj, req.id, base, "failed version write"); !r.ok()) {
+      LogWarning("store", "tier " + tier_.name() + ": " + req.id + ": " + next_name +
+                              " not removed after a failed write (recovery will): " +
+                              r.ToString());
+      SealLogged(obj, "object");
+    }
+    return ctx(std::move(s));
+  };
+  VAULT_RETURN_IF_ERROR(ctx(tier_.Unseal(obj)));
+  CrashPoint("store:version:unsealed");
+  for (size_t i : to_put) {
+    const NewFile& f = req.files[i];
+    Status s = tier_.PutFile(obj + "/" + next_name + "/content/" + f.logical_path, f.staged_path,
+                             req.move_staged);
+    if (!s.ok()) return fail(std::move(s));
+    ++files_put;
+  }
+  if (Status s = tier_.Sync(); !s.ok()) return fail(std::move(s));
+  CrashPoint("store:version:content-put");
+  const std::string vdir = obj + "/" + next_name + "/";
+  if (Status s = tier_.PutBytes(vdir + "inventory.json", written.bytes); !s.ok()) {
+    return fail(std::move(s));
+  }
+  if (Status s = tier_.PutBytes(vdir + written.sidecar_name, written.sidecar); !s.ok()) {
+    return fail(std::move(s));
+  }
+  if (Status s = tier_.Sync(); !s.ok()) return fail(std::move(s));
+  CrashPoint("store:version:version-durable");
+  SealLogged(obj + "/" + next_name, "object version");
+  CrashPoint("store:version:version-sealed");
+  // 6. The root: old sidecar and inventory out, new inventory (THE COMMIT) and sidecar in.
+  bool committed = false;
+  if (Status s = SwapRoot(tier_, obj, written, "store:version", &committed); !s.ok()) {
+    if (!committed) return fail(std::move(s));
+    // The version stands (the caller rolls it back if it cannot acknowledge it).
+    SealLogged(obj, "object");
+    return ctx(std::move(s));
+  }
+  SealLogged(obj, "object");
+  LogInfo("store", "tier " + tier_.name() + ": " + req.id + " now at " + next_name + " (" +
+                       std::to_string(to_put.size()) + " new content files, " +
+                       std::to_string(req.files.size() - to_put.size()) + " de-duplicated, " +
+                       std::to_string(req.remove.size()) + " removed)");
+  return inv;
 }
 
 Result<std::string> OcflStore::ReadContent(std::string_view id, std::string_view content_path,

@@ -9,6 +9,7 @@
 //   abc/def/ghi/<sha256(id)>/                           one object root (ObjectPath(id))
 //     0=ocfl_object_1.1   inventory.json   inventory.json.sha256
 //     v1/inventory.json   v1/inventory.json.sha256   v1/content/<logical path>
+//     v2/...                                            later versions (AddVersion)
 //
 // Inventories written here carry, besides the sha256 manifest, a fixity block with the
 // `size` algorithm of OCFL community extension 0009-digest-algorithms ("size" -> decimal byte
@@ -19,11 +20,45 @@
 // exists, and that file is written last, after everything else of the object is durable.
 // A crash earlier leaves an "incomplete" object directory that ListIncomplete() reports and
 // RemoveIncomplete() deletes at startup. Nothing here ever deletes bytes of a complete object,
-// except PurgeObject with a PurgeWarrant (approved disposal, docs/RETENTION.md §5): RepairFrom
-// moves damaged files aside to an attic directory. Only v1 is written today: adding a version
-// (v2, for format migration) will need Tier::Unseal, the new version directory written the same
-// way, and the root inventory replaced last (RepairFrom shows the pattern: move the old one
-// aside, put the new one). Not built.
+// except PurgeObject with a PurgeWarrant (approved disposal, docs/RETENTION.md §5) and
+// RollbackVersion (a version the event log never acknowledged, see below): RepairFrom moves
+// damaged files aside to an attic directory.
+//
+// Adding a version (AddVersion; format migration writes v<N+1> to every copy, verifies each,
+// and only then logs the event, so the log decides which head is acknowledged):
+//   claim; root inventory read and checked (head == N); Unseal the object; v<N+1>/content
+//   files put; Sync; v<N+1>/inventory.json + sidecar put; Sync; Seal v<N+1>/; then the ROOT
+//   SWAP: the old root sidecar removed, the old root inventory.json removed, Sync, the new
+//   root inventory.json put (THE COMMIT), the new root sidecar put, Sync; Seal the object.
+//   Tiers are write-once (a Put never replaces a key) and have no rename, so the root
+//   inventory cannot be replaced in one atomic step: the swap has a short window in which the
+//   object has no root inventory. Every byte of v1..v<N+1> is durable before that window
+//   opens, so the window's state is fully determined and is settled from the version
+//   inventories (below).
+// Crash windows of AddVersion and what each leaves (all recoverable, none loses v1..vN):
+//   (a) before the swap: root at vN, complete and valid, plus an uncommitted v<N+1>/ (maybe
+//       partial; maybe with ".vault-tmp-*" leftovers). VerifyObject reports its files as
+//       kUnexpectedFile (an unexpected file is all they are until committed); ListIncomplete
+//       does not report the object. RollbackVersion(id, N) removes the directory; an
+//       AddVersion retry removes it too before writing v<N+1> again.
+//   (b) old root sidecar removed: root inventory at vN, sidecar missing (HeadVersion and
+//       ReadInventory: kCorruption; VerifyObject: the sidecar missing).
+//   (c) root inventory removed, new one not yet put: NO root inventory (Exists() false;
+//       ListIncomplete reports the directory: recovery must not remove directories of
+//       objects the catalog knows; VerifyObject: the root inventory missing).
+//   (d) new root inventory put, new sidecar not yet: root at v<N+1>, sidecar missing.
+//   (e) after the commit and before the seal: at v<N+1>, complete; only the object root may
+//       be left writable (sealed by the next touch, as for CreateObject).
+//   Startup recovery, for every object with a migration in flight, calls on every copy
+//   RollbackVersion(id, <head the log acknowledges>): it is a no-op on a copy already there,
+//   and settles (b)..(d) ("finish the commit": a root inventory byte-identical to vM's gets
+//   vM's sidecar; a missing one is put back from v<keep_head>) before it removes versions above
+//   the acknowledged head. An AddVersion retry instead settles (b) and (d) by the same rule,
+//   and (c) on v<N+1> when that holds exactly the retried request's state, else on vN.
+//   RollbackVersion itself swaps the root first (same order, same windows) and removes the
+//   directories above keep_head only after that is durable, so a crash inside it is
+//   finished by calling it again. RepairFrom refuses to mix heads: a copy in (b)..(d) whose
+//   version directories go beyond the source's head is "not the same object state".
 //
 // Write once (Tier::Seal; local tiers: files 0444, directories 0555): every file the store
 // writes into an object ends read-only, and the object's directories (object root, vN,
@@ -50,9 +85,10 @@
 //     (checked against the source's inventory or sidecars before anything here changes), the
 //     root inventory last. The caller verifies again afterwards.
 //
-// Threading: all methods may be called concurrently. CreateObject, CopyObjectFrom, RepairFrom and
-// PurgeObject calls for the same id are serialised (the second one is refused while the first
-// runs; a clean VerifyObject does not seal an object while one runs). The
+// Threading: all methods may be called concurrently. CreateObject, AddVersion,
+// RollbackVersion, CopyObjectFrom, RepairFrom and PurgeObject calls for the same id are
+// serialised (the second one is refused while the first runs; a clean VerifyObject does not
+// seal an object while one runs). The
 // tier is borrowed and must outlive the store. One process writes a storage root at a time (the
 // daemon holds the vault lock).
 #pragma once
@@ -82,6 +118,25 @@ struct NewFile {
   std::filesystem::path staged_path;  // a regular file
   uint64_t size = 0;                  // checked against the staged file before it is put
   std::string sha256;                 // lower-case hex; trusted (not re-hashed here)
+};
+
+// A new version of an existing object (AddVersion).
+struct AddVersionRequest {
+  std::string id;
+  // The head version number the caller built on (1 for an object holding only v1). The new
+  // version is v<expected_head + 1>.
+  int expected_head = 0;
+  // Files to add, or to replace at the same logical path, in the new version's state (NFC,
+  // safe, unique). Content path "v<N+1>/content/" + logical path, unless the digest is already
+  // in the manifest: then nothing is written for it (OCFL de-duplication).
+  std::vector<NewFile> files;
+  // Logical paths of the head state to drop from the new state (each must be in the head state
+  // and not also in `files`).
+  std::vector<std::string> remove;
+  std::string created;                  // RFC 3339 time of the new version
+  std::string message;                  // optional
+  std::string user_name, user_address;  // optional; the user block is written if name is set
+  bool move_staged = true;  // take the staged files (rename) instead of copying
 };
 
 struct CreateRequest {
@@ -181,6 +236,69 @@ class OcflStore {
   // caller re-stages from its source. A failure to seal after the commit is logged, not
   // returned: the object is stored.
   Result<ocfl::Inventory> CreateObject(const CreateRequest& req);
+
+  // Adds version v<N+1> (N = req.expected_head) to the stored object `req.id` and returns the
+  // new inventory. The new state is the head state minus `remove`, plus `files` (a file at a
+  // logical path the head has replaces it). Manifest: the existing entries plus one content
+  // path "v<N+1>/content/<logical path>" per new file whose digest the manifest does not hold
+  // yet; fixity "size" extended likewise. Everything else of the inventory is carried over, so
+  // the same request on byte-identical copies (other tiers) gives byte-identical inventories.
+  // Order (see "Adding a version" in the header comment): claim; root inventory read and
+  // checked (head == N); object unsealed; content put; Sync; v<N+1>/inventory.json + sidecar;
+  // Sync; v<N+1>/ sealed; root sidecar removed, root inventory.json removed, Sync; new root
+  // inventory.json put (THE COMMIT), new root sidecar put; Sync; object sealed.
+  // Recovery on entry (the retry after a crash): a root sidecar that disagrees with a root
+  // inventory equal to some vM/inventory.json (which agrees with its own sidecar) is rewritten
+  // ("finish the commit"); a missing root inventory is put back from the newest version
+  // inventory when that is v<N> or v<N+1> and agrees with its sidecar ("finish the swap");
+  // version directories above the head (an uncommitted v<N+1>/ left by a crash before the
+  // commit, or a failed rollback) are removed before v<N+1> is written.
+  // Idempotent: when the head is already v<N+1> and its state equals the state this request
+  // produces (same logical paths, same digests), the stored inventory is returned (a retry
+  // after a crash behind the commit); `created`, message and user are not compared.
+  // Errors: kInvalidArgument for a bad request (as CreateObject; also expected_head < 1, a
+  // `remove` path not in the head state or also in `files`, a new path conflicting with a
+  // directory of the new state); kNotFound if the object does not exist; kFailedPrecondition
+  // "head is vM" when the head is not N (and not an idempotent retry), while another write of
+  // the object by this store runs, or when there is no root inventory and no v<N>/v<N+1>
+  // inventory to settle it on (repair the copy); kCorruption if a staged file's size differs
+  // from NewFile::size, if the root inventory is damaged (and equal to no version inventory:
+  // repair the copy), or if a digest already in the manifest is recorded with another size. On a failure before the commit, the moved staged files are
+  // given back (where the tier can) and v<N+1>/ is removed (RollbackVersion(id, N), best
+  // effort; else the next AddVersion or RollbackVersion removes it); after the commit the
+  // error is returned but the version stands (the caller rolls it back with RollbackVersion
+  // if it cannot acknowledge it). With move_staged, a staged file whose digest was already in
+  // the manifest is left where it is (nothing was taken from it).
+  Result<ocfl::Inventory> AddVersion(const AddVersionRequest& req);
+
+  // The head version number of the object (from the root inventory, checked as by
+  // ReadInventory). kNotFound if the object does not exist (no root inventory: also in the
+  // swap window of a crashed AddVersion or RollbackVersion, see the header); kCorruption as
+  // ReadInventory, or if the head is not a version name.
+  Result<int> HeadVersion(std::string_view id) const;
+
+  // Undoes every version above `keep_head` (versions never acknowledged by the event log) and
+  // settles the root inventory on v<keep_head>. Idempotent; OK and no change (except sealing
+  // again) when the copy is already exactly at v<keep_head> with nothing above it.
+  //   - v<keep_head>/inventory.json must agree with its sidecar, name `id` and have head
+  //     v<keep_head> (else kFailedPrecondition): it becomes the root inventory.
+  //   - The root inventory may be absent (crash in a swap), at v<keep_head> with a missing or
+  //     wrong sidecar (crash in a swap: the sidecar is rewritten), or at a higher head (the
+  //     unacknowledged version). A root inventory at a LOWER head, or one that claims head
+  //     v<keep_head> but differs from v<keep_head>/inventory.json, or one that does not parse,
+  //     is refused (kFailedPrecondition / kCorruption): the copy is behind or damaged, which
+  //     repair handles, not rollback.
+  //   - Order: claim, unseal; the root sidecar then the root inventory.json are removed (when
+  //     they differ from v<keep_head>'s), Sync; v<keep_head>'s inventory.json then its sidecar
+  //     are put at the root, Sync (from here the copy is at v<keep_head>); leftover temp files
+  //     of interrupted puts in the object root are removed; then every file of v<keep_head+1>/
+  //     and above, deepest first (empty directories going with their last file); Sync; seal.
+  //     v1..v<keep_head> are never touched. A crash anywhere leaves a state that calling
+  //     RollbackVersion again finishes (see "Crash windows" in the header comment).
+  // Errors: kInvalidArgument for an empty id; kFailedPrecondition if keep_head < 1, for the
+  // refusals above, if there is no v<keep_head>/inventory.json, or while another write of the
+  // object by this store runs; kNotFound if nothing of the object is on the tier.
+  Status RollbackVersion(std::string_view id, int keep_head);
 
   // Whether the object's root inventory.json exists.
   Result<bool> Exists(std::string_view id) const;
@@ -342,7 +460,7 @@ class OcflStore {
   // otherwise; tier errors as they come.
   Status VerifyAbsent(std::string_view id) const;
 
-  // The bytes of `content_path` ("v1/content/…") of object `id`; kResourceExhausted if larger
+  // The bytes of `content_path` ("v1/content/…", "v2/content/…") of object `id`; kResourceExhausted if larger
   // than `max_bytes`, kNotFound if absent.
   Result<std::string> ReadContent(std::string_view id, std::string_view content_path,
                                   uint64_t max_bytes) const;
@@ -385,6 +503,9 @@ class OcflStore {
                         std::string_view id, const std::string& source_root_bytes,
                         const ocfl::Inventory& source_root) const;
   Result<std::string> IdForObject(const std::string& object_path) const;
+  // RollbackVersion's work, under a claim the caller holds. `why` names the caller in the log.
+  Status RollbackLocked(const std::string& object_path, std::string_view id, int keep_head,
+                        std::string_view why);
 
   tiers::Tier& tier_;
   mutable std::mutex mu_;
