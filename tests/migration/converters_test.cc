@@ -209,6 +209,10 @@ TEST_F(MigrationConvert, PdfToPdfAWithGhostscript) {
   EXPECT_EQ(o->conversion->converter.id, "ghostscript");
   EXPECT_EQ(o->report->source_pages, 2);
   EXPECT_EQ(o->report->output_pages, 2);
+  // PDF/A needs an output intent for device colour: the sRGB one from our PDFA_def.ps.
+  const std::string pdf = ReadFile(o->conversion->output);
+  EXPECT_NE(pdf.find("/GTS_PDFA1"), std::string::npos);
+  EXPECT_NE(pdf.find("/OutputIntents"), std::string::npos);
 }
 
 TEST_F(MigrationConvert, BmpToPng) {
