@@ -360,7 +360,11 @@ std::string NfcOrRaw(const std::string& s) {
   return n ? *std::move(n) : s;
 }
 
-void PlanObjectFiles(const MigrationPolicy& policy, const PlanObject& obj, MigrationPlan& plan) {
+// PUID → enabled rule, built once per plan (RuleFor() scans every rule).
+using RuleIndex = std::map<std::string_view, const MigrationRule*, std::less<>>;
+
+void PlanObjectFiles(const MigrationPolicy& policy, const RuleIndex& rules, const PlanObject& obj,
+                     MigrationPlan& plan) {
   std::map<std::string_view, int> path_count;
   std::set<std::string> existing;  // NFC of every listed path: outputs must not land on one
   for (const PlanFile& f : obj.files) {
@@ -421,7 +425,8 @@ void PlanObjectFiles(const MigrationPolicy& policy, const PlanObject& obj, Migra
                                   "look at it"));
       continue;
     }
-    const MigrationRule* rule = policy.RuleFor(f.puid);
+    const auto found = rules.find(f.puid);
+    const MigrationRule* rule = found == rules.end() ? nullptr : found->second;
     if (!rule) {
       const std::string fmt = EscapeInvalidUtf8(f.puid) +
                               (f.format_name.empty() ? "" : " (" + EscapeInvalidUtf8(f.format_name) + ")");
@@ -648,6 +653,13 @@ std::string OutputPathFor(std::string_view source_path, std::string_view target,
 
 MigrationPlan PlanMigrations(const MigrationPolicy& policy, const std::vector<PlanObject>& objects) {
   MigrationPlan plan;
+  RuleIndex rules;
+  for (const MigrationRule& r : policy.rules) {
+    if (!r.enabled)
+      continue;
+    for (const std::string& p : r.puids)
+      rules.emplace(p, &r);  // first wins, as in RuleFor()
+  }
   std::map<std::string_view, int> id_count;
   for (const PlanObject& o : objects)
     ++id_count[o.id];
@@ -675,7 +687,7 @@ MigrationPlan PlanMigrations(const MigrationPolicy& policy, const std::vector<Pl
                    kind + "): the policy applies to permanently kept records only"));
       continue;
     }
-    PlanObjectFiles(policy, o, plan);
+    PlanObjectFiles(policy, rules, o, plan);
   }
   // Deterministic order whatever the input order (every field takes part, so equal keys with
   // different contents cannot swap).
