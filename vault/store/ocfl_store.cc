@@ -2169,6 +2169,23 @@ Result<ocfl::Inventory> OcflStore::AddVersion(const AddVersionRequest& req) {
   if (*head == next && root->inv.versions.count(base) != 0) {
     auto state = NewVersionState(root->inv.versions.at(base), req);
     if (state.ok() && *state == root->inv.versions.at(next).state) {
+      // Leftovers of a put interrupted in the root swap go.
+      std::vector<int> versions;
+      std::vector<std::string> temps;
+      VAULT_RETURN_IF_ERROR(ctx(ListObjectRoot(tier_, obj, &versions, &temps)));
+      if (!temps.empty()) {
+        VAULT_RETURN_IF_ERROR(ctx(tier_.Unseal(obj)));
+        for (const std::string& key : temps) {
+          if (Status s = tier_.Remove(key); !s.ok() && s.code() != Code::kNotFound) {
+            SealLogged(obj, "object");
+            return ctx(std::move(s));
+          }
+        }
+        if (Status s = tier_.Sync(); !s.ok()) {
+          SealLogged(obj, "object");
+          return ctx(std::move(s));
+        }
+      }
       SealLogged(obj, "object");  // a crash may have come between the commit and the seal
       LogInfo("store", "tier " + tier_.name() + ": " + req.id + " is already at " + next_name +
                            " with this state");
