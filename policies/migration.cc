@@ -355,7 +355,13 @@ PlanSkip Skip(const std::string& object_id, std::string path, std::string puid,
                   std::move(reason)};
 }
 
+bool IsAscii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
 std::string NfcOrRaw(const std::string& s) {
+  if (IsAscii(s))
+    return s;  // ASCII is NFC
   std::optional<std::string> n = ToNfc(s);
   return n ? *std::move(n) : s;
 }
@@ -645,6 +651,8 @@ std::string OutputPathFor(std::string_view source_path, std::string_view target,
   }
   std::string out = "representations/rep2-" + std::string(t->name) + "/data/" + std::string(dir) +
                     std::string(name) + "." + std::string(t->extension);
+  if (IsAscii(out))
+    return out;  // ASCII is NFC, and the source path was safe
   std::optional<std::string> nfc = ToNfc(out);
   if (!nfc || !IsSafePath(*nfc))
     return "";
