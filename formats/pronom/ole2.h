@@ -106,8 +106,8 @@ class Ole2Reader {
   // Follows `start` through the FAT (or the mini FAT when `mini`) for at most `max_sectors`
   // sectors (all when 0), failing on loops, sectors >= `sector_limit` and special entries.
   // `origin` is the file offset of the field holding `start`, for messages.
-  Result<std::vector<uint32_t>> Chain(uint32_t start, uint64_t max_sectors,
-                                      uint64_t sector_limit, bool mini, uint64_t origin) const;
+  Result<std::vector<uint32_t>> Chain(uint32_t start, uint64_t max_sectors, uint64_t sector_limit,
+                                      bool mini, uint64_t origin) const;
   // File offset of entry `index` of the FAT (or mini FAT) table.
   uint64_t TableEntryOffset(bool mini, uint64_t index) const;
   uint64_t DirEntryOffset(uint64_t index) const;
@@ -131,11 +131,11 @@ class Ole2Reader {
   uint32_t num_difat_sectors_ = 0;
   uint64_t num_sectors_ = 0;  // sectors that start inside the file
 
-  std::vector<uint32_t> fat_sectors_;      // sectors holding the FAT, in order
+  std::vector<uint32_t> fat_sectors_;  // sectors holding the FAT, in order
   std::vector<uint32_t> fat_;
   std::vector<uint32_t> minifat_sectors_;  // sectors holding the mini FAT, in order
   std::vector<uint32_t> minifat_;
-  std::vector<uint32_t> dir_sectors_;      // sectors holding the directory, in order
+  std::vector<uint32_t> dir_sectors_;          // sectors holding the directory, in order
   std::vector<uint32_t> mini_stream_sectors_;  // regular sectors holding the mini stream
   uint64_t mini_stream_size_ = 0;
 

@@ -18,7 +18,7 @@ constexpr uint64_t kZip64LocatorSize = 20;
 constexpr uint64_t kZip64EocdSize = 56;
 constexpr uint64_t kCentralHeaderSize = 46;
 constexpr uint64_t kLocalHeaderSize = 30;
-constexpr uint64_t kInflateChunk = 64 * 1024;  // compressed bytes read per step
+constexpr uint64_t kInflateChunk = uint64_t{64} * 1024;  // compressed bytes read per step
 
 Status Error(std::string_view rule, uint64_t offset, Code code = Code::kCorruption) {
   return {code, "zip: " + std::string(rule) + " at offset " + std::to_string(offset)};
@@ -46,15 +46,21 @@ struct Inflater {
   Inflater() = default;
   Inflater(const Inflater&) = delete;
   Inflater& operator=(const Inflater&) = delete;
+  Inflater(Inflater&&) = delete;
+  Inflater& operator=(Inflater&&) = delete;
   ~Inflater() {
-    if (live) inflateEnd(&zs);
+    if (live) {
+      inflateEnd(&zs);
+    }
   }
 };
 
 }  // namespace
 
 Status ZipReader::ReadAt(uint64_t offset, uint64_t len, std::string& out) const {
-  if (offset > file_size_ || len > file_size_ - offset) return Error("short read", offset);
+  if (offset > file_size_ || len > file_size_ - offset) {
+    return Error("short read", offset);
+  }
   if (len > budget_ - bytes_read_) {
     return Error("byte budget exhausted", offset, Code::kResourceExhausted);
   }
@@ -63,10 +69,14 @@ Status ZipReader::ReadAt(uint64_t offset, uint64_t len, std::string& out) const 
   out.resize(old + len);
   uint64_t done = 0;
   while (done < len) {
-    ssize_t n = ::pread(fd_.get(), out.data() + old + done, len - done,
-                        static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::FromErrno(errno, "pread", "zip file");
+    ssize_t n =
+        ::pread(fd_.get(), out.data() + old + done, len - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return Status::FromErrno(errno, "pread", "zip file");
+    }
     if (n == 0) {
       out.resize(old + done);
       return Error("short read", offset + done);  // the file shrank since Open
@@ -81,18 +91,24 @@ Result<ZipReader> ZipReader::Open(const std::filesystem::path& file, uint64_t by
   int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     int err = errno;
-    if (err == ELOOP) return Status::InvalidArgument("zip: " + file.string() + " is a symlink");
+    if (err == ELOOP) {
+      return Status::InvalidArgument("zip: " + file.string() + " is a symlink");
+    }
     return Status::FromErrno(err, "open", file.string());
   }
   r.fd_ = ScopedFd(fd);
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return Status::FromErrno(errno, "fstat", file.string());
+  if (::fstat(fd, &st) != 0) {
+    return Status::FromErrno(errno, "fstat", file.string());
+  }
   if (!S_ISREG(st.st_mode)) {
     return Status::InvalidArgument("zip: " + file.string() + " is not a regular file");
   }
   r.file_size_ = static_cast<uint64_t>(st.st_size);
   r.budget_ = byte_budget;
-  if (r.file_size_ < kEocdSize) return Error("no end of central directory", 0);
+  if (r.file_size_ < kEocdSize) {
+    return Error("no end of central directory", 0);
+  }
 
   // The EOCD is the last record; only its comment (at most 64 KiB) may follow it.
   const uint64_t tail_len = std::min(r.file_size_, kEocdSize + kMaxCommentLength);
@@ -104,7 +120,9 @@ Result<ZipReader> ZipReader::Open(const std::filesystem::path& file, uint64_t by
   uint64_t found = UINT64_MAX;
   for (int pass = 0; pass < 2 && found == UINT64_MAX; ++pass) {
     for (uint64_t i = tail_len - kEocdSize + 1; i-- > 0;) {
-      if (!HasSig(tail, i, 5, 6)) continue;
+      if (!HasSig(tail, i, 5, 6)) {
+        continue;
+      }
       const uint64_t end = i + kEocdSize + Le16(tail, i + 20);
       if (pass == 0 ? end == tail_len : end <= tail_len) {
         found = i;
@@ -112,7 +130,9 @@ Result<ZipReader> ZipReader::Open(const std::filesystem::path& file, uint64_t by
       }
     }
   }
-  if (found == UINT64_MAX) return Error("no end of central directory", tail_start);
+  if (found == UINT64_MAX) {
+    return Error("no end of central directory", tail_start);
+  }
   const uint64_t eocd = tail_start + found;
   const std::string_view e = std::string_view(tail).substr(found, kEocdSize);
   if (Le16(e, 4) != 0 || Le16(e, 6) != 0 || Le16(e, 8) != Le16(e, 10)) {
@@ -136,13 +156,17 @@ Result<ZipReader> ZipReader::Open(const std::filesystem::path& file, uint64_t by
     }
     if (HasSig(loc, 0, 6, 7)) {
       const uint64_t rec_at = Le64(loc, 8);
-      if (Le32(loc, 4) != 0 || Le32(loc, 16) > 1) return Error("multi-disk archive", loc_at + 4);
+      if (Le32(loc, 4) != 0 || Le32(loc, 16) > 1) {
+        return Error("multi-disk archive", loc_at + 4);
+      }
       if (rec_at > loc_at || kZip64EocdSize > loc_at - rec_at) {
         return Error("bad zip64 locator", loc_at + 8);
       }
       std::string rec;
       VAULT_RETURN_IF_ERROR(r.ReadAt(rec_at, kZip64EocdSize, rec));
-      if (!HasSig(rec, 0, 6, 6)) return Error("bad zip64 end of central directory", rec_at);
+      if (!HasSig(rec, 0, 6, 6)) {
+        return Error("bad zip64 end of central directory", rec_at);
+      }
       if (Le32(rec, 16) != 0 || Le32(rec, 20) != 0 || Le64(rec, 24) != Le64(rec, 32)) {
         return Error("multi-disk archive", rec_at + 16);
       }
@@ -154,7 +178,9 @@ Result<ZipReader> ZipReader::Open(const std::filesystem::path& file, uint64_t by
       cd_at = rec_at + 40;
     }
   }
-  if (count > kMaxEntries) return Error("too many entries", count_at);
+  if (count > kMaxEntries) {
+    return Error("too many entries", count_at);
+  }
   if (cd_offset > cd_limit || cd_size > cd_limit - cd_offset) {
     return Error("central directory outside file", cd_at);
   }
@@ -177,11 +203,15 @@ Status ZipReader::ParseCentralDirectory(uint64_t cd_offset, uint64_t cd_size, ui
     if (kCentralHeaderSize > cd_size - pos) {
       return Error("central directory entry outside directory", at);
     }
-    if (!HasSig(cd, pos, 1, 2)) return Error("bad central directory header", at);
+    if (!HasSig(cd, pos, 1, 2)) {
+      return Error("bad central directory header", at);
+    }
     const uint64_t name_len = Le16(cd, pos + 28);
     const uint64_t extra_len = Le16(cd, pos + 30);
     const uint64_t comment_len = Le16(cd, pos + 32);
-    if (name_len > kMaxNameLength) return Error("entry name too long", at + 28);
+    if (name_len > kMaxNameLength) {
+      return Error("entry name too long", at + 28);
+    }
     if (name_len + extra_len + comment_len > cd_size - pos - kCentralHeaderSize) {
       return Error("central directory entry outside directory", at);
     }
@@ -194,7 +224,9 @@ Status ZipReader::ParseCentralDirectory(uint64_t cd_offset, uint64_t cd_size, ui
     en.size = Le32(cd, pos + 24);
     en.local_offset = Le32(cd, pos + 42);
     const bool disk_64 = Le16(cd, pos + 34) == 0xFFFF;
-    if (Le16(cd, pos + 34) != 0 && !disk_64) return Error("multi-disk archive", at + 34);
+    if (Le16(cd, pos + 34) != 0 && !disk_64) {
+      return Error("multi-disk archive", at + 34);
+    }
     std::string name = cd.substr(pos + kCentralHeaderSize, name_len);
     // Extra fields: the ZIP64 one (id 1) holds, in order, the 8-byte values of the fields that
     // are FFFFFFFF above (size, compressed size, local header offset), then a 4-byte disk.
@@ -203,13 +235,19 @@ Status ZipReader::ParseCentralDirectory(uint64_t cd_offset, uint64_t cd_size, ui
     while (x + 4 <= extra_len) {
       const uint16_t id = Le16(cd, extra_at + x);
       const uint64_t len = Le16(cd, extra_at + x + 2);
-      if (len > extra_len - x - 4) break;  // a malformed extra field: ignore the rest
+      if (len > extra_len - x - 4) {
+        break;  // a malformed extra field: ignore the rest
+      }
       if (id == 1) {
         const uint64_t f = extra_at + x + 4;
         uint64_t used = 0;
         auto take = [&](uint64_t& v) -> bool {
-          if (v != 0xFFFFFFFFu) return true;
-          if (used + 8 > len) return false;
+          if (v != 0xFFFFFFFFU) {
+            return true;
+          }
+          if (used + 8 > len) {
+            return false;
+          }
           v = Le64(cd, f + used);
           used += 8;
           return true;
@@ -235,33 +273,42 @@ Result<std::string> ZipReader::ReadEntry(std::string_view name, uint64_t max_byt
     return Status::NotFound("zip: no entry named \"" + std::string(name) + "\"");
   }
   const Entry& e = entries_[found->second];
-  if ((e.flags & 1) != 0) return Error("encrypted entry", e.cd_offset + 8, Code::kInvalidArgument);
+  if ((e.flags & 1) != 0) {
+    return Error("encrypted entry", e.cd_offset + 8, Code::kInvalidArgument);
+  }
   if (e.method != 0 && e.method != 8) {
     return Error("unsupported compression method " + std::to_string(e.method), e.cd_offset + 10,
                  Code::kFailedPrecondition);
   }
   const uint64_t want = std::min(max_bytes, e.size);
   std::string out;
-  if (want == 0) return out;
+  if (want == 0) {
+    return out;
+  }
 
   std::string local;
   if (e.local_offset > file_size_ || kLocalHeaderSize > file_size_ - e.local_offset) {
     return Error("bad local header", e.cd_offset + 42);
   }
   VAULT_RETURN_IF_ERROR(ReadAt(e.local_offset, kLocalHeaderSize, local));
-  if (!HasSig(local, 0, 3, 4)) return Error("bad local header", e.local_offset);
-  const uint64_t data_at =
-      e.local_offset + kLocalHeaderSize + Le16(local, 26) + Le16(local, 28);
+  if (!HasSig(local, 0, 3, 4)) {
+    return Error("bad local header", e.local_offset);
+  }
+  const uint64_t data_at = e.local_offset + kLocalHeaderSize + Le16(local, 26) + Le16(local, 28);
   if (data_at > file_size_ || e.compressed_size > file_size_ - data_at) {
     return Error("entry data outside file", e.local_offset);
   }
 
   if (e.method == 0) {
-    if (e.compressed_size != e.size) return Error("size mismatch", e.cd_offset + 20);
+    if (e.compressed_size != e.size) {
+      return Error("size mismatch", e.cd_offset + 20);
+    }
     VAULT_RETURN_IF_ERROR(ReadAt(data_at, want, out));
   } else {
     Inflater inf;
-    if (inflateInit2(&inf.zs, -MAX_WBITS) != Z_OK) return Status::Internal("zip: inflateInit2");
+    if (inflateInit2(&inf.zs, -MAX_WBITS) != Z_OK) {
+      return Status::Internal("zip: inflateInit2");
+    }
     inf.live = true;
     std::string in;
     uint64_t consumed = 0;  // compressed bytes read so far
@@ -269,12 +316,14 @@ Result<std::string> ZipReader::ReadEntry(std::string_view name, uint64_t max_byt
     bool stream_end = false;
     while (produced < want && !stream_end) {
       if (inf.zs.avail_in == 0) {
-        if (consumed == e.compressed_size) return Error("deflate data truncated", data_at + consumed);
+        if (consumed == e.compressed_size) {
+          return Error("deflate data truncated", data_at + consumed);
+        }
         // Spend the budget to its last byte before failing, so a budget smaller than one chunk
         // still inflates what it can pay for.
         const uint64_t left = budget_ - bytes_read_;
-        const uint64_t n = std::min({kInflateChunk, e.compressed_size - consumed,
-                                     left == 0 ? kInflateChunk : left});
+        const uint64_t n = std::min(
+            {kInflateChunk, e.compressed_size - consumed, left == 0 ? kInflateChunk : left});
         in.clear();
         VAULT_RETURN_IF_ERROR(ReadAt(data_at + consumed, n, in));
         consumed += n;
@@ -287,7 +336,7 @@ Result<std::string> ZipReader::ReadEntry(std::string_view name, uint64_t max_byt
         const uint64_t grow = std::max<uint64_t>(kInflateChunk, produced);
         out.resize(std::min(want, produced + grow));
       }
-      const uint64_t room = std::min<uint64_t>(out.size() - produced, 1u << 30);
+      const uint64_t room = std::min<uint64_t>(out.size() - produced, 1U << 30);
       inf.zs.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
       inf.zs.avail_out = static_cast<uInt>(room);
       const uInt in_before = inf.zs.avail_in;
@@ -305,11 +354,15 @@ Result<std::string> ZipReader::ReadEntry(std::string_view name, uint64_t max_byt
       }
     }
     out.resize(produced);
-    if (stream_end && produced < want) return Error("size mismatch", e.cd_offset + 24);
+    if (stream_end && produced < want) {
+      return Error("size mismatch", e.cd_offset + 24);
+    }
   }
   if (out.size() == e.size) {
     const uint64_t crc = crc32_z(0L, reinterpret_cast<const Bytef*>(out.data()), out.size());
-    if (crc != e.crc) return Error("crc mismatch", e.cd_offset + 16);
+    if (crc != e.crc) {
+      return Error("crc mismatch", e.cd_offset + 16);
+    }
   }
   return out;
 }

@@ -106,11 +106,10 @@ class ZipReader {
   uint64_t file_size_ = 0;
   uint64_t budget_ = 0;
   mutable uint64_t bytes_read_ = 0;  // guarded by "one thread at a time"
-  uint64_t data_end_ = 0;            // entry data must end before the central directory
 
   std::vector<std::string> names_;
-  std::vector<Entry> entries_;                          // parallel to names_
-  std::map<std::string, size_t, std::less<>> index_;    // name → first entry with it
+  std::vector<Entry> entries_;                        // parallel to names_
+  std::map<std::string, size_t, std::less<>> index_;  // name → first entry with it
 };
 
 }  // namespace vault::pronom

@@ -5,11 +5,12 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <iterator>
 #include <random>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -65,7 +66,9 @@ void Append64(std::string& b, uint64_t v) {
 // Deterministic content: `n` bytes of a pattern that starts with `head`.
 std::string Pattern(const std::string& head, size_t n) {
   std::string s = head;
-  for (size_t i = s.size(); i < n; ++i) s += static_cast<char>('a' + (i * 7) % 26);
+  for (size_t i = s.size(); i < n; ++i) {
+    s += static_cast<char>('a' + (i * 7) % 26);
+  }
   s.resize(n);
   return s;
 }
@@ -127,7 +130,9 @@ Cfb BuildCfb(const std::vector<CfbEntry>& entries, uint32_t sector_size = 512,
       chain.push_back(static_cast<uint32_t>(sectors.size()));
       sectors.push_back(sec);
       fat.push_back(kEnd);
-      if (chain.size() > 1) fat[chain[chain.size() - 2]] = chain.back();
+      if (chain.size() > 1) {
+        fat[chain[chain.size() - 2]] = chain.back();
+      }
     }
     return chain;
   };
@@ -146,14 +151,18 @@ Cfb BuildCfb(const std::vector<CfbEntry>& entries, uint32_t sector_size = 512,
   std::string mini, minifat;
   for (size_t k = 0; k < entries.size(); ++k) {
     const CfbEntry& e = entries[k];
-    if (e.type != 2 || e.data.empty() || e.data.size() >= 4096) continue;
+    if (e.type != 2 || e.data.empty() || e.data.size() >= 4096) {
+      continue;
+    }
     for (size_t off = 0; off < e.data.size(); off += 64) {
       const uint32_t m = static_cast<uint32_t>(mini.size() / 64);
       std::string piece = e.data.substr(off, 64);
       piece.resize(64, '\0');
       mini += piece;
       Append32(minifat, kEnd);
-      if (!c.chains[k].empty()) Put32(minifat, 4 * uint64_t{c.chains[k].back()}, m);
+      if (!c.chains[k].empty()) {
+        Put32(minifat, 4 * uint64_t{c.chains[k].back()}, m);
+      }
       c.chains[k].push_back(m);
     }
   }
@@ -166,19 +175,27 @@ Cfb BuildCfb(const std::vector<CfbEntry>& entries, uint32_t sector_size = 512,
   }
   for (size_t k = 0; k < entries.size(); ++k) {
     const CfbEntry& e = entries[k];
-    if (e.type == 2 && e.data.size() >= 4096) c.chains[k] = add_chain(e.data);
+    if (e.type == 2 && e.data.size() >= 4096) {
+      c.chains[k] = add_chain(e.data);
+    }
   }
   EXPECT_LE(fat.size(), s / 4) << "BuildCfb keeps the FAT in one sector";
   // Spare sectors exist in the file but lie beyond what the one FAT sector describes.
-  for (uint32_t i = 0; i < pad_sectors; ++i) sectors.emplace_back(s, '\0');
+  for (uint32_t i = 0; i < pad_sectors; ++i) {
+    sectors.emplace_back(s, '\0');
+  }
   fat.resize(s / 4, kNo);
-  for (size_t i = 0; i < fat.size(); ++i) Put32(sectors[0], 4 * i, fat[i]);
+  for (size_t i = 0; i < fat.size(); ++i) {
+    Put32(sectors[0], 4 * i, fat[i]);
+  }
   // Directory entries.
   std::string& d = dir;
   for (size_t k = 0; k < entries.size(); ++k) {
     const CfbEntry& e = entries[k];
     const size_t at = 128 * k;
-    for (size_t i = 0; i < e.name.size() && i < 31; ++i) Put16(d, at + 2 * i, static_cast<uint8_t>(e.name[i]));
+    for (size_t i = 0; i < e.name.size() && i < 31; ++i) {
+      Put16(d, at + 2 * i, static_cast<uint8_t>(e.name[i]));
+    }
     Put16(d, at + 64, static_cast<uint16_t>(2 * (std::min<size_t>(e.name.size(), 31) + 1)));
     d[at + 66] = static_cast<char>(e.type);
     d[at + 67] = 1;  // black
@@ -193,17 +210,23 @@ Cfb BuildCfb(const std::vector<CfbEntry>& entries, uint32_t sector_size = 512,
       Put64(d, at + 120, e.data.size());
     }
   }
-  for (size_t i = 0; i < c.dir_sectors.size(); ++i) sectors[c.dir_sectors[i]] = d.substr(i * s, s);
+  for (size_t i = 0; i < c.dir_sectors.size(); ++i) {
+    sectors[c.dir_sectors[i]] = d.substr(i * s, s);
+  }
   // Header.
   std::string h(s, '\0');
   const unsigned char sig[8] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
-  for (int i = 0; i < 8; ++i) h[i] = static_cast<char>(sig[i]);
+  for (int i = 0; i < 8; ++i) {
+    h[i] = static_cast<char>(sig[i]);
+  }
   Put16(h, 24, 0x3E);
   Put16(h, 26, s == 512 ? 3 : 4);
   Put16(h, 28, 0xFFFE);
   Put16(h, 30, s == 512 ? 9 : 12);
   Put16(h, 32, 6);
-  if (s == 4096) Put32(h, 40, static_cast<uint32_t>(c.dir_sectors.size()));
+  if (s == 4096) {
+    Put32(h, 40, static_cast<uint32_t>(c.dir_sectors.size()));
+  }
   Put32(h, 44, 1);
   Put32(h, 48, c.dir_sectors[0]);
   Put32(h, 56, 4096);
@@ -211,10 +234,14 @@ Cfb BuildCfb(const std::vector<CfbEntry>& entries, uint32_t sector_size = 512,
   Put32(h, 64, static_cast<uint32_t>(minifat_chain.size()));
   Put32(h, 68, kEnd);
   Put32(h, 72, 0);
-  for (int i = 0; i < 109; ++i) Put32(h, 76 + 4 * i, kNo);
+  for (int i = 0; i < 109; ++i) {
+    Put32(h, 76 + 4 * i, kNo);
+  }
   Put32(h, 76, 0);
   c.bytes = h;
-  for (const std::string& sec : sectors) c.bytes += sec;
+  for (const std::string& sec : sectors) {
+    c.bytes += sec;
+  }
   return c;
 }
 
@@ -306,17 +333,18 @@ std::string DeflateZeros(uint64_t n, uint32_t* crc) {
   return out;
 }
 
-Zip BuildZip(const std::vector<ZipItem>& items, bool zip64 = false, const std::string& comment = "") {
+Zip BuildZip(const std::vector<ZipItem>& items, bool zip64 = false,
+             const std::string& comment = "") {
   Zip z;
   std::string& b = z.bytes;
   std::string cd;
   for (const ZipItem& it : items) {
     std::string data = it.raw ? it.data : (it.method == 8 ? RawDeflate(it.data) : it.data);
     const uint64_t size = it.raw ? it.size : it.data.size();
-    const uint32_t crc = it.raw ? it.crc
-                                : static_cast<uint32_t>(crc32(
-                                      0L, reinterpret_cast<const Bytef*>(it.data.data()),
-                                      static_cast<uInt>(it.data.size())));
+    const uint32_t crc =
+        it.raw ? it.crc
+               : static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(it.data.data()),
+                                             static_cast<uInt>(it.data.size())));
     z.local.push_back(b.size());
     Append32(b, 0x04034b50);
     Append16(b, zip64 ? 45 : 20);
@@ -363,7 +391,9 @@ Zip BuildZip(const std::vector<ZipItem>& items, bool zip64 = false, const std::s
     }
   }
   z.cd_offset = b.size();
-  for (uint64_t& off : z.cd) off += z.cd_offset;
+  for (uint64_t& off : z.cd) {
+    off += z.cd_offset;
+  }
   b += cd;
   if (zip64) {
     z.zip64_record = b.size();
@@ -399,7 +429,9 @@ Zip BuildZip(const std::vector<ZipItem>& items, bool zip64 = false, const std::s
 // Every error of a reader names itself ("ole2: ..." / "zip: ...") with a code that input can
 // cause; anything else (a crash, an errno, an internal error) is a bug.
 void ExpectCleanError(const Status& s, const std::string& prefix) {
-  if (s.ok()) return;
+  if (s.ok()) {
+    return;
+  }
   EXPECT_THAT(std::string(s.message()), ::testing::StartsWith(prefix + ": "));
   EXPECT_THAT(s.code(), ::testing::AnyOf(Code::kCorruption, Code::kInvalidArgument,
                                          Code::kResourceExhausted, Code::kFailedPrecondition));
@@ -513,7 +545,9 @@ TEST(ZipReader, PlainZipFromCorpus) {
   ASSERT_OK(r);
   EXPECT_FALSE(r->EntryNames().empty());
   for (const std::string& name : r->EntryNames()) {
-    if (name.empty() || name.back() == '/') continue;
+    if (name.empty() || name.back() == '/') {
+      continue;
+    }
     EXPECT_OK(r->ReadEntry(name, 1 << 16));
   }
 }
@@ -521,12 +555,14 @@ TEST(ZipReader, PlainZipFromCorpus) {
 TEST(ZipReader, StoredAndDeflatedFromZipTool) {
   TempDir dir;
   std::string text;
-  for (int i = 0; i < 2000; ++i) text += "line " + std::to_string(i) + " of some text\n";
+  for (int i = 0; i < 2000; ++i) {
+    text += "line " + std::to_string(i) + " of some text\n";
+  }
   WriteFile(dir / "in" / "a.txt", text);
   WriteFile(dir / "in" / "sub" / "b.txt", "hello");
   const std::string in = (dir / "in").string();
-  if (!RunShell("cd '" + in + "' && zip -q -0 -r '" + (dir / "stored.zip").string() + "' . && zip -q -9 -r '" +
-           (dir / "deflated.zip").string() + "' .")) {
+  if (!RunShell("cd '" + in + "' && zip -q -0 -r '" + (dir / "stored.zip").string() +
+                "' . && zip -q -9 -r '" + (dir / "deflated.zip").string() + "' .")) {
     GTEST_SKIP() << "the zip tool is not available";
   }
   for (const char* zip_name : {"stored.zip", "deflated.zip"}) {
@@ -559,6 +595,61 @@ TEST(ZipReader, NotAZipHasNoEndOfCentralDirectory) {
   EXPECT_EQ(r.status().message(), "zip: no end of central directory at offset 0");
 }
 
+// Every file of the format corpus that starts like a compound file / a zip opens, and all its
+// streams / entries read (first 64 KiB).
+std::vector<std::filesystem::path> CorpusFilesStartingWith(const std::filesystem::path& corpora,
+                                                           const std::string& magic) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(corpora / "format-corpus")) {
+    if (!e.is_regular_file() || e.is_symlink()) {
+      continue;
+    }
+    std::ifstream f(e.path(), std::ios::binary);
+    std::string head(magic.size(), '\0');
+    if (f.read(head.data(), static_cast<std::streamsize>(head.size())) && head == magic) {
+      out.push_back(e.path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(Ole2Reader, EveryCompoundFileInCorpusOpens) {
+  VAULT_SKIP_WITHOUT_CORPORA(corpora);
+  const auto files = CorpusFilesStartingWith(corpora, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1");
+  ASSERT_FALSE(files.empty());
+  size_t streams = 0;
+  for (const auto& p : files) {
+    SCOPED_TRACE(p.string());
+    auto r = Ole2Reader::Open(p, kBudget);
+    ASSERT_OK(r);
+    EXPECT_FALSE(r->StreamNames().empty());
+    for (const std::string& name : r->StreamNames()) {
+      auto st = r->ReadStream(name, 64 * 1024);
+      EXPECT_TRUE(st.ok()) << name << ": " << Msg(st);
+      ++streams;
+    }
+  }
+  std::cout << "ole2 corpus: " << files.size() << " files, " << streams << " streams read\n";
+}
+
+TEST(ZipReader, EveryZipInCorpusOpens) {
+  VAULT_SKIP_WITHOUT_CORPORA(corpora);
+  const auto files = CorpusFilesStartingWith(corpora, "PK\x03\x04");
+  ASSERT_FALSE(files.empty());
+  size_t entries = 0;
+  for (const auto& p : files) {
+    SCOPED_TRACE(p.string());
+    auto r = ZipReader::Open(p, kBudget);
+    ASSERT_OK(r);
+    for (const std::string& name : r->EntryNames()) {
+      auto st = r->ReadEntry(name, 64 * 1024);
+      EXPECT_TRUE(st.ok()) << name << ": " << Msg(st);
+      ++entries;
+    }
+  }
+  std::cout << "zip corpus: " << files.size() << " files, " << entries << " entries read\n";
+}
 
 // ---------------------------------------------------------------------------------------------
 // OLE2 on built files: names, mini streams, version 4, and every hostile rule
@@ -664,16 +755,22 @@ TEST(Ole2Reader, DifatLoopAndDifatOutOfRange) {
   const uint32_t difat = static_cast<uint32_t>(c.bytes.size() / 512) - 2;  // a spare sector
   auto loop = OpenPatched(c, [&](Cfb& x) {
     Put32(x.bytes, 44, 109 + 127 + 1);
-    for (int i = 0; i < 109; ++i) Put32(x.bytes, 76 + 4 * i, 0);
+    for (int i = 0; i < 109; ++i) {
+      Put32(x.bytes, 76 + 4 * i, 0);
+    }
     Put32(x.bytes, 68, difat);
     Put32(x.bytes, 72, 2);
-    for (int i = 0; i < 127; ++i) Put32(x.bytes, x.SectorOffset(difat) + 4 * i, 0);
+    for (int i = 0; i < 127; ++i) {
+      Put32(x.bytes, x.SectorOffset(difat) + 4 * i, 0);
+    }
     Put32(x.bytes, x.SectorOffset(difat) + 508, difat);
   });
   EXPECT_EQ(Msg(loop), At("ole2", "DIFAT loop", c.SectorOffset(difat) + 508));
   auto out_of_range = OpenPatched(c, [&](Cfb& x) {
     Put32(x.bytes, 44, 110);
-    for (int i = 0; i < 109; ++i) Put32(x.bytes, 76 + 4 * i, 0);
+    for (int i = 0; i < 109; ++i) {
+      Put32(x.bytes, 76 + 4 * i, 0);
+    }
     Put32(x.bytes, 68, 99999);
   });
   EXPECT_EQ(Msg(out_of_range), "ole2: DIFAT sector out of range at offset 68");
@@ -684,11 +781,14 @@ TEST(Ole2Reader, DirectoryChainLoop) {
   e.resize(9);  // 9 entries: three directory sectors
   const Cfb c = BuildCfb(e);
   ASSERT_EQ(c.dir_sectors.size(), 3u);
-  auto s = OpenPatched(c, [](Cfb& x) { Put32(x.bytes, x.FatEntry(x.dir_sectors[2]), x.dir_sectors[0]); });
+  auto s = OpenPatched(
+      c, [](Cfb& x) { Put32(x.bytes, x.FatEntry(x.dir_sectors[2]), x.dir_sectors[0]); });
   EXPECT_EQ(Msg(s), At("ole2", "chain loop", c.FatEntry(c.dir_sectors[2])));
-  auto self = OpenPatched(c, [](Cfb& x) { Put32(x.bytes, x.FatEntry(x.dir_sectors[0]), x.dir_sectors[0]); });
+  auto self = OpenPatched(
+      c, [](Cfb& x) { Put32(x.bytes, x.FatEntry(x.dir_sectors[0]), x.dir_sectors[0]); });
   EXPECT_EQ(Msg(self), At("ole2", "chain loop", c.FatEntry(c.dir_sectors[0])));
-  auto free_entry = OpenPatched(c, [](Cfb& x) { Put32(x.bytes, x.FatEntry(x.dir_sectors[1]), kNo); });
+  auto free_entry =
+      OpenPatched(c, [](Cfb& x) { Put32(x.bytes, x.FatEntry(x.dir_sectors[1]), kNo); });
   EXPECT_EQ(Msg(free_entry), At("ole2", "bad chain entry", c.FatEntry(c.dir_sectors[1])));
   auto first = OpenPatched(c, [](Cfb& x) { Put32(x.bytes, 48, 5000); });
   EXPECT_EQ(Msg(first), "ole2: chain sector out of range at offset 48");
@@ -725,7 +825,9 @@ TEST(Ole2Reader, DirectoryEntryRules) {
 TEST(Ole2Reader, DirectoryTooDeep) {
   std::vector<CfbEntry> e;
   e.push_back({"Root Entry", 5, kNo, kNo, 1, ""});
-  for (uint32_t i = 1; i <= 70; ++i) e.push_back({"S" + std::to_string(i), 1, kNo, kNo, i + 1, ""});
+  for (uint32_t i = 1; i <= 70; ++i) {
+    e.push_back({"S" + std::to_string(i), 1, kNo, kNo, i + 1, ""});
+  }
   e.push_back({"Leaf", 2, kNo, kNo, kNo, "x"});
   const Cfb c = BuildCfb(e);
   TempDir dir;
@@ -903,7 +1005,8 @@ TEST(ZipReader, BuiltZipAndZip64) {
 TEST(ZipReader, Zip64AndDataDescriptorsFromZipTool) {
   TempDir dir;
   WriteFile(dir / "h.txt", "hello zip64\n");
-  if (!RunShell("cd '" + dir.path().string() + "' && zip -q -fz z64.zip h.txt && printf 'from stdin' | zip -q stream.zip -")) {
+  if (!RunShell("cd '" + dir.path().string() +
+                "' && zip -q -fz z64.zip h.txt && printf 'from stdin' | zip -q stream.zip -")) {
     GTEST_SKIP() << "the zip tool is not available";
   }
   auto z64 = ZipReader::Open(dir / "z64.zip", kBudget);
@@ -956,10 +1059,11 @@ TEST(ZipReader, EndOfCentralDirectoryRules) {
   EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [&](Zip& x) { Put32(x.bytes, x.eocd + 12, 0xFFFFFF00); })),
             At("zip", "central directory outside file", z.eocd + 12));
   // An entry count the directory cannot hold.
-  EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [&](Zip& x) {
-              Put16(x.bytes, x.eocd + 8, 0xFFFE);
-              Put16(x.bytes, x.eocd + 10, 0xFFFE);
-            })),
+  EXPECT_EQ(Msg(OpenPatchedZip(dir, z,
+                               [&](Zip& x) {
+                                 Put16(x.bytes, x.eocd + 8, 0xFFFE);
+                                 Put16(x.bytes, x.eocd + 10, 0xFFFE);
+                               })),
             At("zip", "central directory entry outside directory", z.eocd + 12));
   EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [&](Zip& x) { Put16(x.bytes, x.eocd + 4, 1); })),
             At("zip", "multi-disk archive", z.eocd + 4));
@@ -982,22 +1086,26 @@ TEST(ZipReader, EndOfCentralDirectoryRules) {
 TEST(ZipReader, Zip64Rules) {
   TempDir dir;
   const Zip z = BuildZip(ThreeItems(), true);
-  EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [&](Zip& x) {
-              Put64(x.bytes, x.zip64_record + 24, uint64_t{1} << 40);
-              Put64(x.bytes, x.zip64_record + 32, uint64_t{1} << 40);
-            })),
+  EXPECT_EQ(Msg(OpenPatchedZip(dir, z,
+                               [&](Zip& x) {
+                                 Put64(x.bytes, x.zip64_record + 24, uint64_t{1} << 40);
+                                 Put64(x.bytes, x.zip64_record + 32, uint64_t{1} << 40);
+                               })),
             At("zip", "too many entries", z.zip64_record + 32));
-  EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [&](Zip& x) { Put64(x.bytes, x.zip64_locator + 8, uint64_t{1} << 62); })),
+  EXPECT_EQ(Msg(OpenPatchedZip(
+                dir, z, [&](Zip& x) { Put64(x.bytes, x.zip64_locator + 8, uint64_t{1} << 62); })),
             At("zip", "bad zip64 locator", z.zip64_locator + 8));
   EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [&](Zip& x) { Put64(x.bytes, x.zip64_locator + 8, 0); })),
             At("zip", "bad zip64 end of central directory", 0));
-  EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [&](Zip& x) { Put64(x.bytes, x.zip64_record + 48, uint64_t{1} << 63); })),
+  EXPECT_EQ(Msg(OpenPatchedZip(
+                dir, z, [&](Zip& x) { Put64(x.bytes, x.zip64_record + 48, uint64_t{1} << 63); })),
             At("zip", "central directory outside file", z.zip64_record + 40));
   // A zip64 extra field too short for the fields marked FFFFFFFF.
   EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [&](Zip& x) { Put16(x.bytes, x.cd[1] + 46 + 11 + 2, 16); })),
             At("zip", "bad zip64 extra field", z.cd[1] + 46 + 11));
   // A local header offset beyond the file, through zip64.
-  auto far = OpenPatchedZip(dir, z, [&](Zip& x) { Put64(x.bytes, x.cd[1] + 46 + 11 + 4 + 16, uint64_t{1} << 50); });
+  auto far = OpenPatchedZip(
+      dir, z, [&](Zip& x) { Put64(x.bytes, x.cd[1] + 46 + 11 + 4 + 16, uint64_t{1} << 50); });
   ASSERT_OK(far);
   EXPECT_EQ(Msg(far->ReadEntry("content.xml", 10)), At("zip", "bad local header", z.cd[1] + 42));
 }
@@ -1007,7 +1115,8 @@ TEST(ZipReader, CentralDirectoryRules) {
   std::vector<ZipItem> items = ThreeItems();
   items.push_back({std::string(5000, 'n'), "x", 0});
   const Zip z = BuildZip(items);
-  EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [](Zip&) {})), At("zip", "entry name too long", z.cd[3] + 28));
+  EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [](Zip&) {})),
+            At("zip", "entry name too long", z.cd[3] + 28));
   const Zip ok = BuildZip(ThreeItems());
   EXPECT_EQ(Msg(OpenPatchedZip(dir, ok, [&](Zip& x) { x.bytes[x.cd[1]] = 'X'; })),
             At("zip", "bad central directory header", ok.cd[1]));
@@ -1018,8 +1127,8 @@ TEST(ZipReader, CentralDirectoryRules) {
 TEST(ZipReader, EntryRules) {
   TempDir dir;
   std::vector<ZipItem> items = ThreeItems();
-  items.push_back({"secret.txt", "xxxx", 0, 1});                 // encrypted
-  items.push_back({"bzip2.bin", "BZh9", 12});                    // method 12
+  items.push_back({"secret.txt", "xxxx", 0, 1});  // encrypted
+  items.push_back({"bzip2.bin", "BZh9", 12});     // method 12
   items.push_back({"bad.deflate", std::string(64, '\xFF'), 8, 0, true, 1000, 0});
   const std::string deflated = RawDeflate(Pattern("payload ", 5000));
   items.push_back({"cut.deflate", deflated.substr(0, deflated.size() / 2), 8, 0, true, 5000, 0});
@@ -1041,26 +1150,35 @@ TEST(ZipReader, EntryRules) {
   EXPECT_THAT(bad, ::testing::AnyOf(At("zip", "invalid deflate data", bad_data),
                                     At("zip", "invalid deflate data", bad_data + 1),
                                     At("zip", "invalid deflate data", bad_data + 2)));
-  const uint64_t cut_end = z.local[6] + 30 + std::string("cut.deflate").size() + deflated.size() / 2;
-  EXPECT_EQ(Msg(r->ReadEntry("cut.deflate", UINT64_MAX)), At("zip", "deflate data truncated", cut_end));
+  const uint64_t cut_end =
+      z.local[6] + 30 + std::string("cut.deflate").size() + deflated.size() / 2;
+  EXPECT_EQ(Msg(r->ReadEntry("cut.deflate", UINT64_MAX)),
+            At("zip", "deflate data truncated", cut_end));
   EXPECT_EQ(Msg(r->ReadEntry("badcrc.txt", UINT64_MAX)), At("zip", "crc mismatch", z.cd[7] + 16));
   auto prefix = r->ReadEntry("badcrc.txt", 3);  // a prefix cannot be checked
   ASSERT_OK(prefix);
   EXPECT_EQ(*prefix, "sto");
-  EXPECT_EQ(Msg(r->ReadEntry("short.deflate", UINT64_MAX)), At("zip", "size mismatch", z.cd[8] + 24));
+  EXPECT_EQ(Msg(r->ReadEntry("short.deflate", UINT64_MAX)),
+            At("zip", "size mismatch", z.cd[8] + 24));
   // Local header rules.
-  EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [&](Zip& x) { x.bytes[x.local[1]] = 'X'; })->ReadEntry("content.xml", 1)),
+  EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [&](Zip& x) { x.bytes[x.local[1]] = 'X'; })
+                    ->ReadEntry("content.xml", 1)),
             At("zip", "bad local header", z.local[1]));
-  EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [&](Zip& x) { Put32(x.bytes, x.cd[1] + 42, 0xFFFFFFF0); })->ReadEntry("content.xml", 1)),
+  EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [&](Zip& x) { Put32(x.bytes, x.cd[1] + 42, 0xFFFFFFF0); })
+                    ->ReadEntry("content.xml", 1)),
             At("zip", "bad local header", z.cd[1] + 42));
-  EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [&](Zip& x) { Put16(x.bytes, x.local[1] + 28, 0xFFFF); })->ReadEntry("content.xml", 1)),
+  EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [&](Zip& x) { Put16(x.bytes, x.local[1] + 28, 0xFFFF); })
+                    ->ReadEntry("content.xml", 1)),
             At("zip", "entry data outside file", z.local[1]));
-  EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [&](Zip& x) {
-              Put32(x.bytes, x.cd[0] + 20, 0x7FFFFFFF);
-              Put32(x.bytes, x.cd[0] + 24, 0x7FFFFFFF);
-            })->ReadEntry("mimetype", UINT64_MAX)),
+  EXPECT_EQ(Msg(OpenPatchedZip(dir, z,
+                               [&](Zip& x) {
+                                 Put32(x.bytes, x.cd[0] + 20, 0x7FFFFFFF);
+                                 Put32(x.bytes, x.cd[0] + 24, 0x7FFFFFFF);
+                               })
+                    ->ReadEntry("mimetype", UINT64_MAX)),
             At("zip", "entry data outside file", z.local[0]));
-  EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [&](Zip& x) { Put32(x.bytes, x.cd[0] + 24, 1000); })->ReadEntry("mimetype", 5)),
+  EXPECT_EQ(Msg(OpenPatchedZip(dir, z, [&](Zip& x) { Put32(x.bytes, x.cd[0] + 24, 1000); })
+                    ->ReadEntry("mimetype", 5)),
             At("zip", "size mismatch", z.cd[0] + 20));
 }
 
@@ -1139,10 +1257,10 @@ TEST(ZipReader, TruncatedAtEveryCutPoint) {
 
 TEST(ZipReader, RealDocxTruncatedAtManyCutPoints) {
   VAULT_SKIP_WITHOUT_CORPORA(corpora);
-  const std::string docx = vault::testing::ReadFile(Corpus(
-      corpora,
-      "variations/variations/application/"
-      "vnd.openxmlformats-officedocument.wordprocessingml.document/lorem-ipsum.docx"));
+  const std::string docx = vault::testing::ReadFile(
+      Corpus(corpora,
+             "variations/variations/application/"
+             "vnd.openxmlformats-officedocument.wordprocessingml.document/lorem-ipsum.docx"));
   TempDir dir;
   for (size_t cut = 0; cut < docx.size(); cut += 331) {
     WriteFile(dir / "t.docx", docx.substr(0, cut));
@@ -1162,24 +1280,44 @@ TEST(ZipReader, RealDocxTruncatedAtManyCutPoints) {
 std::string Mutate(const std::string& in, std::mt19937& rng) {
   std::string s = in;
   const int n = 1 + static_cast<int>(rng() % 6);
-  static constexpr uint32_t kInteresting[] = {0, 1, 0x7F, 0xFF, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFA,
-                                              0xFFFFFFFD, 0xFFFFFFFE, 0xFFFFFFFF, 4096, 512};
+  static constexpr uint32_t kInteresting[] = {0,          1,          0x7F,       0xFF,
+                                              0xFFFF,     0x7FFFFFFF, 0xFFFFFFFA, 0xFFFFFFFD,
+                                              0xFFFFFFFE, 0xFFFFFFFF, 4096,       512};
   for (int i = 0; i < n; ++i) {
     size_t pos;
     switch (rng() % 3) {
-      case 0: pos = rng() % std::min<size_t>(512, s.size()); break;
-      case 1: pos = s.size() - 1 - rng() % std::min<size_t>(4096, s.size()); break;
-      default: pos = rng() % s.size(); break;
+      case 0:
+        pos = rng() % std::min<size_t>(512, s.size());
+        break;
+      case 1:
+        pos = s.size() - 1 - rng() % std::min<size_t>(4096, s.size());
+        break;
+      default:
+        pos = rng() % s.size();
+        break;
     }
     switch (rng() % 3) {
-      case 0: s[pos] = static_cast<char>(rng() & 0xFF); break;
-      case 1: s[pos] = static_cast<char>(s[pos] ^ (1 << (rng() % 8))); break;
+      case 0:
+        s[pos] = static_cast<char>(rng() & 0xFF);
+        break;
+      case 1:
+        s[pos] = static_cast<char>(s[pos] ^ (1 << (rng() % 8)));
+        break;
       default:
-        if (pos + 4 <= s.size()) Put32(s, pos, kInteresting[rng() % std::size(kInteresting)]);
+        if (pos + 4 <= s.size()) {
+          Put32(s, pos, kInteresting[rng() % std::size(kInteresting)]);
+        }
         break;
     }
   }
   return s;
+}
+
+// 2,000 mutations per file unless VAULT_READERS_FUZZ_ITERATIONS says otherwise (for longer runs).
+int FuzzIterations() {
+  const char* env = std::getenv("VAULT_READERS_FUZZ_ITERATIONS");
+  const int n = env != nullptr ? std::atoi(env) : 0;
+  return n > 0 ? n : 2000;
 }
 
 struct FuzzCounts {
@@ -1197,7 +1335,8 @@ TEST(Ole2Reader, ByteFlipFuzzRealDoc) {
   TempDir dir;
   std::mt19937 rng(20260119);
   FuzzCounts n;
-  for (int i = 0; i < 2000; ++i) {
+  const int iterations = FuzzIterations();
+  for (int i = 0; i < iterations; ++i) {
     WriteFile(dir / "f.doc", Mutate(doc, rng));
     auto r = Ole2Reader::Open(dir / "f.doc", 1 << 20);
     if (!r.ok()) {
@@ -1213,23 +1352,24 @@ TEST(Ole2Reader, ByteFlipFuzzRealDoc) {
       EXPECT_LE(r->bytes_read(), 1u << 20);
     }
   }
-  std::cout << "ole2 fuzz: 2000 mutations, " << n.opened << " opened, " << n.open_errors
-            << " open errors, " << n.reads_ok << " stream reads ok, " << n.read_errors
-            << " stream read errors\n";
+  std::cout << "ole2 fuzz: " << iterations << " mutations, " << n.opened << " opened, "
+            << n.open_errors << " open errors, " << n.reads_ok << " stream reads ok, "
+            << n.read_errors << " stream read errors\n";
   EXPECT_GT(n.opened, 0);
   EXPECT_GT(n.open_errors, 0);
 }
 
 TEST(ZipReader, ByteFlipFuzzRealDocx) {
   VAULT_SKIP_WITHOUT_CORPORA(corpora);
-  const std::string docx = vault::testing::ReadFile(Corpus(
-      corpora,
-      "variations/variations/application/"
-      "vnd.openxmlformats-officedocument.wordprocessingml.document/lorem-ipsum.docx"));
+  const std::string docx = vault::testing::ReadFile(
+      Corpus(corpora,
+             "variations/variations/application/"
+             "vnd.openxmlformats-officedocument.wordprocessingml.document/lorem-ipsum.docx"));
   TempDir dir;
   std::mt19937 rng(20260120);
   FuzzCounts n;
-  for (int i = 0; i < 2000; ++i) {
+  const int iterations = FuzzIterations();
+  for (int i = 0; i < iterations; ++i) {
     WriteFile(dir / "f.docx", Mutate(docx, rng));
     auto r = ZipReader::Open(dir / "f.docx", 1 << 20);
     if (!r.ok()) {
@@ -1245,9 +1385,9 @@ TEST(ZipReader, ByteFlipFuzzRealDocx) {
       EXPECT_LE(r->bytes_read(), 1u << 20);
     }
   }
-  std::cout << "zip fuzz: 2000 mutations, " << n.opened << " opened, " << n.open_errors
-            << " open errors, " << n.reads_ok << " entry reads ok, " << n.read_errors
-            << " entry read errors\n";
+  std::cout << "zip fuzz: " << iterations << " mutations, " << n.opened << " opened, "
+            << n.open_errors << " open errors, " << n.reads_ok << " entry reads ok, "
+            << n.read_errors << " entry read errors\n";
   EXPECT_GT(n.opened, 0);
   EXPECT_GT(n.open_errors, 0);
 }
