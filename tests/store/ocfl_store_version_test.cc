@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -87,6 +89,62 @@ void MakeWritable(const fs::path& root, const fs::path& p) {
   }
   if (fs::exists(cur)) fs::permissions(cur, fs::perms::owner_write, fs::perm_options::add);
 }
+
+// A tier that forwards to another and fails the first Put whose key ends with `fail_suffix`
+// (once), with kIoError.
+class FaultTier final : public tiers::Tier {
+ public:
+  explicit FaultTier(tiers::Tier& base) : base_(base) {}
+  std::string fail_suffix;
+  bool failed = false;
+
+  const std::string& name() const override { return base_.name(); }
+  Status PutFile(std::string_view key, const fs::path& src, bool move) override {
+    if (Fail(key)) return Status::IoError("injected: put " + std::string(key));
+    return base_.PutFile(key, src, move);
+  }
+  Status PutBytes(std::string_view key, std::string_view data) override {
+    if (Fail(key)) return Status::IoError("injected: put " + std::string(key));
+    return base_.PutBytes(key, data);
+  }
+  Status Sync() override { return base_.Sync(); }
+  Result<size_t> ReadAt(std::string_view key, uint64_t offset, void* buf,
+                        size_t n) const override {
+    return base_.ReadAt(key, offset, buf, n);
+  }
+  Result<std::string> ReadAll(std::string_view key, uint64_t max_bytes) const override {
+    return base_.ReadAll(key, max_bytes);
+  }
+  Result<tiers::ObjectInfo> Stat(std::string_view key) const override { return base_.Stat(key); }
+  Status List(std::string_view prefix,
+              const std::function<bool(std::string_view, const tiers::ObjectInfo&)>& fn)
+      const override {
+    return base_.List(prefix, fn);
+  }
+  Status ListDir(std::string_view dir,
+                 const std::function<bool(std::string_view, bool)>& fn) const override {
+    return base_.ListDir(dir, fn);
+  }
+  Status Remove(std::string_view key) override { return base_.Remove(key); }
+  Status PruneEmpty(std::string_view prefix) override { return base_.PruneEmpty(prefix); }
+  Status Seal(std::string_view prefix) override { return base_.Seal(prefix); }
+  Status Unseal(std::string_view prefix) override { return base_.Unseal(prefix); }
+  Result<bool> IsSealed(std::string_view prefix) const override {
+    return base_.IsSealed(prefix);
+  }
+  bool IsTemporaryKey(std::string_view key) const override { return base_.IsTemporaryKey(key); }
+  std::optional<fs::path> LocalPath(std::string_view key) const override {
+    return base_.LocalPath(key);
+  }
+
+ private:
+  bool Fail(std::string_view key) {
+    if (failed || fail_suffix.empty() || !key.ends_with(fail_suffix)) return false;
+    failed = true;
+    return true;
+  }
+  tiers::Tier& base_;
+};
 
 // Two local tiers: "primary" (A) and "offsite" (B).
 class VersionTest : public ::testing::Test {
@@ -417,6 +475,35 @@ TEST_F(VersionTest, ThreeVersionsVerifyListReadAndValidate) {
   EXPECT_TRUE(a_->VerifyObject(kId, false)->empty());  // size-only: same size
 }
 
+TEST_F(VersionTest, EveryVersionInventoryIsCheckedAndListingFallsBackToTheNewest) {
+  ASSERT_NO_FATAL_FAILURE(MakeThreeVersions(*a_));
+  const fs::path obj = ObjDir("primary");
+  const fs::path v1_inv = obj / "v1/inventory.json";
+  MakeWritable(dir_ / "primary", v1_inv);
+  fs::permissions(v1_inv, fs::perms::owner_write, fs::perm_options::add);
+  std::string bytes = ReadFile(v1_inv);
+  bytes.insert(bytes.size() - 2, " ");  // still valid JSON, no longer its sidecar's digest
+  WriteFile(v1_inv, bytes);
+  auto findings = a_->VerifyObject(kId, false);
+  ASSERT_OK(findings);
+  EXPECT_EQ(Kinds(*findings), (std::vector<std::pair<Kind, std::string>>{
+                                  {Kind::kInventoryMismatch, "v1/inventory.json"}}));
+  // A root inventory that does not parse: ListObjects takes the id from v3 (the newest).
+  const fs::path root = obj / "inventory.json";
+  fs::permissions(root, fs::perms::owner_write, fs::perm_options::add);
+  WriteFile(root, "{ not json");
+  std::vector<std::string> ids;
+  ASSERT_OK(a_->ListObjects([&](const std::string& id, const std::string&) {
+    ids.push_back(id);
+    return true;
+  }));
+  EXPECT_EQ(ids, std::vector<std::string>{kId});
+  // Neither AddVersion nor RollbackVersion writes over a damaged root: repair first.
+  EXPECT_EQ(a_->AddVersion(MigrationRequest(3)).status().code(), Code::kCorruption);
+  EXPECT_EQ(a_->RollbackVersion(kId, 2).code(), Code::kCorruption);
+  EXPECT_EQ(ReadFile(root), "{ not json");
+}
+
 TEST_F(VersionTest, CopyAndRepairMultiVersionObjects) {
   ASSERT_NO_FATAL_FAILURE(MakeThreeVersions(*a_));
   CopyStats stats;
@@ -473,6 +560,57 @@ TEST_F(VersionTest, PurgeRemovesEveryVersion) {
   EXPECT_FALSE(*a_->Exists(kId));
   EXPECT_FALSE(fs::exists(ObjDir("primary")));
   ExpectClean(*a_, "urn:uuid:7f1e2d3c-neighbour");
+  ExpectValid("primary", 1);
+}
+
+// A write that fails part way: before the commit the object is left exactly at v1 with the
+// moved staged files given back; after it (the root sidecar put) the version stands and both
+// recoveries finish it.
+TEST_F(VersionTest, FailedWritesLeaveTheOldHeadOrAFinishableCommit) {
+  FaultTier fault(*tier_a_);
+  auto opened = OcflStore::Open(fault);
+  ASSERT_OK(opened);
+  OcflStore& s = **opened;
+  ASSERT_OK(s.CreateObject(V1Request()));
+  const auto v1_snapshot = Snapshot(ObjDir("primary"));
+  const std::string pdf = Nfc("representations/rep2-pdf/data/Tài liệu.pdf");
+  // (content is put in logical path order: METS.xml is already moved when premis.xml fails)
+  const std::string suffixes[] = {"content/metadata/preservation/premis.xml", "v2/inventory.json",
+                                  "v2/inventory.json.sha256",
+                                  OcflStore::ObjectPath(kId) + "/inventory.json"};
+  for (const std::string& suffix : suffixes) {
+    SCOPED_TRACE(suffix);
+    fault.fail_suffix = suffix;
+    fault.failed = false;
+    AddVersionRequest req = MigrationRequest();
+    auto r = s.AddVersion(req);
+    EXPECT_TRUE(fault.failed);
+    EXPECT_EQ(r.status().code(), Code::kIoError) << r.status().ToString();
+    EXPECT_EQ(Snapshot(ObjDir("primary")), v1_snapshot);
+    EXPECT_TRUE(*tier_a_->IsSealed(OcflStore::ObjectPath(kId)));
+    for (const NewFile& f : req.files) {
+      ASSERT_TRUE(fs::exists(f.staged_path)) << f.staged_path;
+      EXPECT_EQ(Sha256Hex(ReadFile(f.staged_path)), f.sha256);
+    }
+    ExpectClean(s);
+  }
+  // After the commit: the root sidecar put fails. The version stands (root at v2, its sidecar
+  // missing: "finish the commit").
+  fault.fail_suffix = OcflStore::ObjectPath(kId) + "/inventory.json.sha256";
+  fault.failed = false;
+  AddVersionRequest req = MigrationRequest();
+  req.move_staged = false;
+  EXPECT_EQ(s.AddVersion(req).status().code(), Code::kIoError);
+  EXPECT_TRUE(fault.failed);
+  EXPECT_EQ(ReadFile(ObjDir("primary") / "inventory.json"),
+            ReadFile(ObjDir("primary") / "v2/inventory.json"));
+  EXPECT_FALSE(fs::exists(ObjDir("primary") / "inventory.json.sha256"));
+  ASSERT_OK(s.AddVersion(req));  // the retry finishes it
+  ExpectClean(s);
+  const auto v2_snapshot = Snapshot(ObjDir("primary"));
+  EXPECT_EQ(v2_snapshot.at("v2/content/" + pdf), kPdf);
+  ASSERT_OK(s.RollbackVersion(kId, 1));
+  EXPECT_EQ(Snapshot(ObjDir("primary")), v1_snapshot);
   ExpectValid("primary", 1);
 }
 

@@ -2218,6 +2218,13 @@ Result<ocfl::Inventory> OcflStore::AddVersion(const AddVersionRequest& req) {
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return req.files[a].logical_path < req.files[b].logical_path;
   });
+  // "v<next>/content/" (or the object's own contentDirectory, which all versions share).
+  if (const std::string& cd = inv.content_directory;
+      cd == "." || cd == ".." || cd.find('/') != std::string::npos) {
+    return ctx(Status::Corruption("inventory contentDirectory is not allowed (OCFL E017): " + cd));
+  }
+  const std::string content_prefix =
+      next_name + "/" + (inv.content_directory.empty() ? "content" : inv.content_directory) + "/";
   std::map<std::string, uint64_t> sizes = FixitySizes(inv);  // content path -> size
   std::vector<size_t> to_put;  // indices into req.files, in put order
   for (size_t i : order) {
@@ -2233,7 +2240,7 @@ Result<ocfl::Inventory> OcflStore::AddVersion(const AddVersionRequest& req) {
       }
       continue;  // de-duplicated: the content is stored already (or put for an earlier path)
     }
-    const std::string content_path = next_name + "/content/" + f.logical_path;
+    const std::string content_path = content_prefix + f.logical_path;
     inv.manifest[f.sha256].push_back(content_path);
     inv.fixity[std::string(kSizeAlgorithm)][std::to_string(f.size)].push_back(content_path);
     sizes[content_path] = f.size;
@@ -2269,7 +2276,7 @@ Result<ocfl::Inventory> OcflStore::AddVersion(const AddVersionRequest& req) {
       (void)tier_.Unseal(obj);
       for (size_t k = 0; k < files_put; ++k) {
         const NewFile& f = req.files[to_put[k]];
-        auto local = tier_.LocalPath(obj + "/" + next_name + "/content/" + f.logical_path);
+        auto local = tier_.LocalPath(obj + "/" + content_prefix + f.logical_path);
         std::error_code ec;
         if (local) std::filesystem::rename(*local, f.staged_path, ec);
         if (local && !ec) ::chmod(f.staged_path.c_str(), staged_modes[to_put[k]]);
@@ -2287,7 +2294,7 @@ Result<ocfl::Inventory> OcflStore::AddVersion(const AddVersionRequest& req) {
   CrashPoint("store:version:unsealed");
   for (size_t i : to_put) {
     const NewFile& f = req.files[i];
-    Status s = tier_.PutFile(obj + "/" + next_name + "/content/" + f.logical_path, f.staged_path,
+    Status s = tier_.PutFile(obj + "/" + content_prefix + f.logical_path, f.staged_path,
                              req.move_staged);
     if (!s.ok()) return fail(std::move(s));
     ++files_put;
