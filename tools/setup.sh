@@ -10,7 +10,7 @@ PKGS=(
   libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
   prometheus hashdeep inotify-tools curl time bc zip python3 zlib1g-dev
   # format migration converters and the tools that validate their outputs (issue 5)
-  libreoffice-writer-nogui libreoffice-calc-nogui ghostscript imagemagick ffmpeg poppler-utils flac
+  libreoffice-writer-nogui libreoffice-calc-nogui ghostscript imagemagick ffmpeg poppler-utils flac fonts-dejavu-core
 )
 
 missing=()

@@ -28,6 +28,7 @@
 #include "vault/base/unicode.h"
 #include "vault/daemon/http_util.h"
 #include "vault/daemon/integrity.h"
+#include "vault/daemon/migration_api.h"
 #include "vault/daemon/retention_api.h"
 #include "vault/daemon/users.h"
 
@@ -152,6 +153,7 @@ struct Server::Impl {
   Metrics metrics{*registry};
   std::unique_ptr<Integrity> integrity;
   std::unique_ptr<RetentionApi> retention;
+  std::unique_ptr<MigrationApi> migration;
   std::unique_ptr<UserStore> users;
   std::string address;
   httplib::Server http;
@@ -393,6 +395,7 @@ struct Server::Impl {
       metrics.halted.Set(vault.ingester().halted() ? 1 : 0);
       integrity->RefreshMetrics();
       retention->RefreshMetrics();
+      migration->RefreshMetrics();
       prometheus::TextSerializer ser;
       res.set_content(ser.Serialize(registry->Collect()), "text/plain; version=0.0.4");
     });
@@ -413,7 +416,8 @@ struct Server::Impl {
              {"ready", started.load() && !stopping && !vault.ingester().halted()},
              {"halted", vault.ingester().halted() ? json(vault.ingester().halt_reason()) : json(nullptr)},
              {"integrity", integrity->StatusJson()},
-             {"retention", retention->StatusJson()}});
+             {"retention", retention->StatusJson()},
+             {"migration", migration->StatusJson()}});
     });
     http.Post("/api/v1/ingest", [this](const httplib::Request& req, httplib::Response& res) {
       auto user = Authorize(*users, req, res, {Role::kOperator});
@@ -488,13 +492,17 @@ struct Server::Impl {
         for (const auto& f : *fl) {
           j["files_list"].push_back({{"path", f.path}, {"content_path", f.content_path},
                                      {"original_name", f.original_name}, {"size", f.size},
-                                     {"sha256", f.sha256}});
+                                     {"sha256", f.sha256}, {"puid", f.puid},
+                                     {"format_name", f.format_name},
+                                     {"format_version", f.format_version},
+                                     {"format_basis", f.format_basis}});
         }
       }
       Reply(res, 200, j);
     });
     integrity->Routes(http, *users);
     retention->Routes(http, *users);
+    migration->Routes(http, *users);
     // Attribution: every API call that may change something is logged with its user and answer.
     http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
       if (req.method == "GET" || req.path.rfind("/api/", 0) != 0) return;
@@ -522,6 +530,8 @@ Result<std::unique_ptr<Server>> Server::Create(Vault& vault, Options o) {
   VAULT_ASSIGN_OR_RETURN(impl->integrity, Integrity::Create(vault, *impl->registry));
   VAULT_ASSIGN_OR_RETURN(impl->retention,
                          RetentionApi::Create(vault, impl->integrity->fixity(), *impl->registry));
+  VAULT_ASSIGN_OR_RETURN(impl->migration,
+                         MigrationApi::Create(vault, impl->integrity->fixity(), *impl->registry));
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -561,6 +571,8 @@ Status Server::Start() {
   m.watcher = std::thread([&m] { m.Watch(); });
   // Destructions a crash interrupted are finished before fixity or placement look at them.
   VAULT_RETURN_IF_ERROR(m.retention->Recover().WithContext("finishing interrupted disposals"));
+  // Versions a crash left on some tiers without their migration event are undone first too.
+  VAULT_RETURN_IF_ERROR(m.migration->Recover().WithContext("undoing unlogged migration versions"));
   m.integrity->Start();
   m.retention->Start();
   VAULT_RETURN_IF_ERROR(WriteFileDurable(m.vault.home().run() / "api", m.address + "\n"));
@@ -588,6 +600,7 @@ void Server::Stop() {
   for (auto& w : m.workers) {
     if (w.joinable()) w.join();  // jobs in flight finish
   }
+  m.migration->Stop();  // a running migration finishes its current objects
   m.integrity->Stop();
   m.retention->Stop();  // a last signed checkpoint covers everything logged
   m.http.stop();

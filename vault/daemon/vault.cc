@@ -43,8 +43,55 @@ Status InitHome(const fs::path& home) {
     VAULT_RETURN_IF_ERROR(CreateDirsDurable(schedule.parent_path()));
     VAULT_RETURN_IF_ERROR(WriteFileDurable(schedule, DefaultRetentionSchedule()));
   }
+  fs::path policy = h.root / "migration" / "policy.toml";
+  if (!fs::exists(policy, ec)) {
+    VAULT_RETURN_IF_ERROR(CreateDirsDurable(policy.parent_path()));
+    VAULT_RETURN_IF_ERROR(WriteFileDurable(policy, DefaultMigrationPolicy()));
+  }
   VAULT_RETURN_IF_ERROR(checkpoint::EnsureAuditKey(h.keys()));
   return Status::Ok();
+}
+
+Result<std::shared_ptr<const policies::MigrationPolicy>> LoadMigrationPolicyFile(const Config& c) {
+  VAULT_ASSIGN_OR_RETURN(auto policy, policies::LoadMigrationPolicy(c.migration.policy));
+  return std::shared_ptr<const policies::MigrationPolicy>(
+      std::make_shared<policies::MigrationPolicy>(std::move(policy)));
+}
+
+Result<std::shared_ptr<const pronom::Identifier>> LoadIdentifier(const Config& c,
+                                                                 const fs::path& home) {
+  std::error_code ec;
+  const bool configured = !c.formats.signature_dir.empty();
+  const fs::path own = configured ? c.formats.signature_dir : home / "formats" / "pronom";
+  auto found = pronom::FindSignatureFiles(own);
+  if (found.ok() && !configured && found->first.parent_path() != own) {
+    // Keep the vault's own copy (with the DROID licence) so that identification does not
+    // depend on where the files were found.
+    VAULT_RETURN_IF_ERROR(CreateDirsDurable(own));
+    fs::path licence = found->first.parent_path() / "LICENSE-DROID-BSD3.txt";
+    for (const fs::path& f : {found->first, found->second, licence}) {
+      if (f.empty() || !fs::exists(f, ec)) continue;
+      VAULT_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(f, 64ull << 20));
+      VAULT_RETURN_IF_ERROR(WriteFileDurable(own / f.filename(), bytes));
+    }
+    found = pronom::FindSignatureFiles(own);
+  }
+  if (!found.ok()) {
+    if (c.formats.required) {
+      return std::move(found).status().WithContext(
+          "PRONOM signature files ([formats] required = true; put DROID_SignatureFile_V*.xml and "
+          "container-signature-*.xml in " + own.string() + ")");
+    }
+    LogWarning("formats", "no PRONOM signature files in " + own.string() +
+                              " or $VAULT_PRONOM_DIR: files are stored unidentified "
+                              "(định dạng chưa được nhận dạng)");
+    return std::shared_ptr<const pronom::Identifier>();
+  }
+  VAULT_ASSIGN_OR_RETURN(auto id, pronom::Identifier::Load(found->first, found->second));
+  LogInfo("formats", "PRONOM identification: " + id->version() + " (" +
+                         std::to_string(id->format_count()) + " formats, " +
+                         std::to_string(id->signature_count()) + " signatures)");
+  return id;
 }
 
 Result<std::shared_ptr<const policies::RetentionSchedule>> LoadRetentionSchedule(const Config& c) {
@@ -112,6 +159,13 @@ Result<std::unique_ptr<Vault>> Vault::Open(const fs::path& home_in, Options o, C
     }
     VAULT_RETURN_IF_ERROR(checkpoint::EnsureAuditKey(v->home_.keys()));
     VAULT_ASSIGN_OR_RETURN(v->schedule_, LoadRetentionSchedule(v->config_));
+    if (!fs::exists(v->config_.migration.policy, sec) &&
+        v->config_.migration.policy == home / "migration" / "policy.toml") {
+      VAULT_RETURN_IF_ERROR(CreateDirsDurable(v->config_.migration.policy.parent_path()));
+      VAULT_RETURN_IF_ERROR(WriteFileDurable(v->config_.migration.policy, DefaultMigrationPolicy()));
+    }
+    VAULT_ASSIGN_OR_RETURN(v->migration_policy_, LoadMigrationPolicyFile(v->config_));
+    VAULT_ASSIGN_OR_RETURN(v->identifier_, LoadIdentifier(v->config_, home));
   }
   for (const auto& tc : v->config_.tiers) {
     // A tier the catalog holds copies on must still be a storage root: an empty directory there
@@ -145,6 +199,7 @@ Result<std::unique_ptr<Vault>> Vault::Open(const fs::path& home_in, Options o, C
   env.schedule = v->schedule_;
   env.retention = v->config_.retention;
   env.utc_offset_hours = v->config_.fixity.utc_offset_hours;
+  env.identifier = v->identifier_;
   v->ingester_ = std::make_unique<ingest::Ingester>(std::move(env));
 
   if (o.recover) {

@@ -14,6 +14,8 @@
 #include <memory>
 #include <string>
 
+#include "formats/pronom/identify.h"
+#include "policies/migration.h"
 #include "policies/retention.h"
 #include "vault/base/clock.h"
 #include "vault/base/fs.h"
@@ -41,6 +43,17 @@ std::string_view DefaultRetentionSchedule();
 // exist in it.
 Result<std::shared_ptr<const policies::RetentionSchedule>> LoadRetentionSchedule(const Config& c);
 
+// The shipped migration policy (policies/migration/default.toml), written to a new vault.
+std::string_view DefaultMigrationPolicy();
+Result<std::shared_ptr<const policies::MigrationPolicy>> LoadMigrationPolicyFile(const Config& c);
+
+// The PRONOM identifier for a vault (docs/FORMATS.md): the signature files in [formats]
+// signature_dir, else <home>/formats/pronom; when that is empty, the files found through
+// $VAULT_PRONOM_DIR or the corpora are copied there with their licence first, so the vault keeps
+// its own copy. null (with a warning) when none is found, unless [formats] required.
+Result<std::shared_ptr<const pronom::Identifier>> LoadIdentifier(const Config& c,
+                                                                 const std::filesystem::path& home);
+
 class Vault {
  public:
   struct Options {
@@ -62,6 +75,10 @@ class Vault {
   Clock& clock() { return *clock_; }
   // The retention schedule in force (null when the vault was opened without a catalog).
   std::shared_ptr<const policies::RetentionSchedule> schedule() const { return schedule_; }
+  // PRONOM identification (null without signature files) and the migration policy (null when
+  // opened without a catalog).
+  std::shared_ptr<const pronom::Identifier> identifier() const { return identifier_; }
+  std::shared_ptr<const policies::MigrationPolicy> migration_policy() const { return migration_policy_; }
   uint64_t replayed_events() const { return replayed_; }
   int recovered_jobs() const { return recovered_; }
 
@@ -78,6 +95,8 @@ class Vault {
   std::unique_ptr<eventlog::EventLog> log_;
   std::unique_ptr<ingest::Ingester> ingester_;
   std::shared_ptr<const policies::RetentionSchedule> schedule_;
+  std::shared_ptr<const pronom::Identifier> identifier_;
+  std::shared_ptr<const policies::MigrationPolicy> migration_policy_;
   uint64_t replayed_ = 0;
   int recovered_ = 0;
 };

@@ -4,7 +4,7 @@
 // Steps: claim (inbox entry renamed into staging/<job>/package/) → unpack or copy into
 // staging/<job>/unpacked (hashing SHA-256 while writing; limits enforced) → BagIt validation →
 // NFC names (original bytes kept in PREMIS; collisions rejected) → duplicate check → AIP
-// (METS.xml + PREMIS) → OCFL v1 on the first tier (root inventory last) → events appended to
+// (PRONOM identification of every file; METS.xml + PREMIS) → OCFL v1 on the first tier (root inventory last) → events appended to
 // the log (fsync) → catalog commit → receipt → staging removed.
 //
 // An object counts as stored once its "ingestion" event is in the log. Recover() finishes or
@@ -32,6 +32,7 @@
 #include "vault/daemon/config.h"
 #include "vault/ingest/home.h"
 #include "vault/ingest/materialize.h"
+#include "formats/pronom/identify.h"
 #include "policies/retention.h"
 #include "vault/log/event_log.h"
 #include "vault/store/ocfl_store.h"
@@ -75,6 +76,9 @@ class Ingester {
     std::shared_ptr<const policies::RetentionSchedule> schedule;
     daemon::RetentionConfig retention;
     int utc_offset_hours = 7;  // local dates (end years are checked against the local year)
+    // PRONOM identification of every stored file (docs/FORMATS.md); null = not identified
+    // (recorded as such in PREMIS).
+    std::shared_ptr<const pronom::Identifier> identifier;
   };
   explicit Ingester(Env env);
 
