@@ -99,7 +99,8 @@ class MigrationTest : public ::testing::Test {
   }
   std::map<std::string, json> FilesByPath(const std::string& id) {
     std::map<std::string, json> out;
-    for (const auto& f : Api("/api/v1/objects/" + id)["files_list"]) out[f["path"]] = f;
+    const json obj = Api("/api/v1/objects/" + id);
+    for (const auto& f : obj["files_list"]) out[f["path"].get<std::string>()] = f;
     return out;
   }
   fs::path ObjectDir(const std::string& tier, const std::string& id) {
@@ -305,27 +306,45 @@ TEST_F(MigrationTest, CrashBetweenVersionAndEventIsUndoneAtStart) {
   EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
 }
 
-TEST_F(MigrationTest, AFailedConversionIsLoggedAndChangesNothing) {
-  // A Word 97 header with its body cut off: identified, planned, and the conversion or its
-  // validation fails; the object stays at v1 and the plan holds the file back.
-  std::string doc = Slurp(corpora_ / "format-corpus" / kSamples[0].second);
-  const std::string perm = Ingest("broken", {{"hong.doc", doc.substr(0, 4096)}}, kPermanent);
+TEST_F(MigrationTest, AConversionOverItsTimeLimitFailsCleanlyAndChangesNothing) {
+  // LibreOffice needs seconds to start: with a 1 s limit every conversion is killed at its limit.
+  // The job fails, the failure is logged with its reason, the object stays at v1 and the plan
+  // holds the file back until asked to retry.
+  const std::string perm = Ingest(
+      "slow", {{"cong-van.doc", Slurp(corpora_ / "format-corpus" / kSamples[0].second)}}, kPermanent);
   ASSERT_TRUE(WaitCopies(perm, "v1"));
-  json plan = Ctl({"migrate", "plan", "--json"}).json();
-  if (plan["items"].empty()) {
-    GTEST_SKIP() << "the truncated file was not identified as a migratable format: "
-                 << plan["skipped"].dump();
+  daemon_->Terminate();
+  {
+    std::string cfg = Slurp(home_ / "vault.toml");
+    const std::string from = "timeout_seconds = 600";
+    ASSERT_NE(cfg.find(from), std::string::npos);
+    cfg.replace(cfg.find(from), from.size(), "timeout_seconds = 1");
+    WriteFile(home_ / "vault.toml", cfg);
   }
+  Start();
+  json plan = Ctl({"migrate", "plan", "--json"}).json();
+  ASSERT_EQ(plan["items"].size(), 1u) << plan.dump(1);
   auto run = Ctl({"migrate", "run", "--wait", "--json"});
   json rj = run.json();
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
   EXPECT_EQ(rj["failed"].get<uint64_t>(), 1u) << rj.dump(1);
   EXPECT_EQ(rj["migrated"].get<uint64_t>(), 0u);
-  for (const char* tier : {"hot", "warm"}) EXPECT_EQ(Head(tier, perm), "v1");
+  for (const char* tier : {"hot", "warm"}) {
+    EXPECT_EQ(Head(tier, perm), "v1");
+    ExpectValid(tier, perm);
+  }
   auto events = LogEvents("migration");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["outcome"], "failure");
-  EXPECT_FALSE(events[0]["detail"]["reason"].get<std::string>().empty());
+  const std::string reason = events[0]["detail"]["reason"];
+  EXPECT_NE(reason.find("time"), std::string::npos) << reason;
+  // No converter process is left behind (their command lines name the vault's work directory).
+  int leftovers = 0;
+  for (const auto& p : fs::directory_iterator("/proc")) {
+    const std::string cmd = Slurp(p.path() / "cmdline");
+    if (cmd.find((home_ / "work").string()) != std::string::npos) ++leftovers;
+  }
+  EXPECT_EQ(leftovers, 0);
   json after = Ctl({"migrate", "plan", "--json"}).json();
   EXPECT_TRUE(after["items"].empty());
   bool held_back = false;
