@@ -309,6 +309,8 @@ Result<SignatureFile> ParseSignatureFile(std::string_view xml_text,
     out.formats.push_back(std::move(f));
   }
 
+  out.quick_checks.reserve(out.signatures.size());
+  for (const InternalSignature& sig : out.signatures) out.quick_checks.push_back(MakeQuickCheck(sig));
   out.formats_of_signature.assign(out.signatures.size(), {});
   for (size_t i = 0; i < out.formats.size(); ++i) {
     const FileFormat& f = out.formats[i];

@@ -48,6 +48,8 @@ struct SignatureFile {
   std::unordered_map<std::string, size_t> puid_index;     // PUID -> formats[i]
   // For each signature (same order as `signatures`), the formats it identifies.
   std::vector<std::vector<size_t>> formats_of_signature;
+  // Pre-tests, same order as `signatures` (see QuickCheck).
+  std::vector<QuickCheck> quick_checks;
   // Extension (lower-case) -> formats listing it.
   std::unordered_map<std::string, std::vector<size_t>> formats_by_extension;
 

@@ -141,10 +141,12 @@ std::vector<Identifier::Candidate> Identifier::BinaryCandidates(std::string_view
                                                                 uint64_t file_size,
                                                                 bool* work_exhausted) const {
   std::vector<Candidate> out;
-  MatchContext ctx(Window{bof, eof, file_size});
+  const Window w{bof, eof, file_size};
+  MatchContext ctx(w);
   const auto& sigs = sigs_->signatures;
+  const QuickCheck* quick = sigs_->quick_checks.data();
   for (size_t i = 0; i < sigs.size(); ++i) {
-    if (!Matcher::Matches(sigs[i], ctx)) continue;
+    if (!PassesQuickCheck(quick[i], w) || !Matcher::Matches(sigs[i], ctx)) continue;
     for (size_t f : sigs_->formats_of_signature[i]) {
       auto it = std::find_if(out.begin(), out.end(), [&](const Candidate& c) { return c.format == f; });
       if (it == out.end()) {

@@ -49,14 +49,24 @@ uint64_t SatAdd(uint64_t a, uint64_t b) {
 
 }  // namespace
 
+namespace {
+int Rarity(uint8_t b);
+}  // namespace
+
 Element Element::Bytes(std::vector<ByteSet> sets) {
   Element e;
   e.kind = Kind::kBytes;
   e.is_literal = true;
-  for (const ByteSet& s : sets) {
+  int best = -1;
+  for (size_t k = 0; k < sets.size(); ++k) {
     uint8_t b = 0;
-    if (s.Single(&b)) {
+    if (sets[k].Single(&b)) {
       e.literal.push_back(static_cast<char>(b));
+      if (Rarity(b) > best) {
+        best = Rarity(b);
+        e.probe = static_cast<uint32_t>(k);
+        e.probe_byte = b;
+      }
     } else {
       e.is_literal = false;
     }
@@ -613,6 +623,48 @@ void InternalSignature::Sort() {
   }
 }
 
+QuickCheck MakeQuickCheck(const InternalSignature& sig) {
+  QuickCheck q;
+  auto fill = [&](const Element& e, size_t first) {
+    q.len = static_cast<uint8_t>(std::min<size_t>(4, e.sets.size() - first));
+    for (size_t k = 0; k < q.len; ++k) {
+      uint8_t b = 0;
+      if (e.sets[first + k].Single(&b)) {
+        q.value[k] = b;
+        q.mask[k] = 0xFF;
+      }
+    }
+  };
+  for (const ByteSequence& s : sig.sequences) {
+    if (s.subsequences.empty()) continue;
+    if (s.reference == Reference::kBof) {
+      const SubSequence& sub = s.subsequences.front();
+      const auto& els = sub.pattern().elements;
+      if (sub.min_offset() != sub.max_offset() || els.empty() ||
+          els.front().kind != Element::Kind::kBytes) {
+        continue;
+      }
+      q.offset = sub.min_offset();
+      fill(els.front(), 0);
+      return q;
+    }
+    if (s.reference == Reference::kEof) {
+      const SubSequence& sub = s.subsequences.back();
+      const auto& els = sub.pattern().elements;
+      if (sub.min_offset() != sub.max_offset() || els.empty() ||
+          els.back().kind != Element::Kind::kBytes) {
+        continue;
+      }
+      const Element& e = els.back();
+      q.offset = sub.min_offset();
+      q.from_eof = true;
+      fill(e, e.sets.size() - std::min<size_t>(4, e.sets.size()));
+      return q;
+    }
+  }
+  return q;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Matching
 
@@ -654,20 +706,9 @@ bool RunMatches(const Element& e, std::string_view d, size_t p) {
   return true;
 }
 
-// Index of the anchor byte to look for with memchr: the rarest single-valued one; kNone if the
-// run has no single-valued byte.
-size_t ProbeIndex(const Element& e) {
-  size_t best = kNone;
-  int best_score = -1;
-  for (size_t k = 0; k < e.sets.size(); ++k) {
-    uint8_t b = 0;
-    if (e.sets[k].Single(&b) && Rarity(b) > best_score) {
-      best_score = Rarity(b);
-      best = k;
-    }
-  }
-  return best;
-}
+// Index of the anchor byte to look for with memchr (Element::probe); kNone if the run has no
+// single-valued byte.
+size_t ProbeIndex(const Element& e) { return e.probe == Element::kNoProbe ? kNone : e.probe; }
 
 // First p in [lo, hi] (run start positions) where the run matches; kNone if none.
 size_t FindForward(const Element& e, std::string_view d, size_t lo, size_t hi, uint64_t* work) {
@@ -695,8 +736,7 @@ size_t FindForward(const Element& e, std::string_view d, size_t lo, size_t hi, u
     }
     return kNone;
   }
-  uint8_t probe = 0;
-  e.sets[k].Single(&probe);
+  const uint8_t probe = e.probe_byte;
   size_t p = lo;
   while (p <= hi) {
     const void* hit = memchr(d.data() + p + k, probe, hi - p + 1);
@@ -723,8 +763,7 @@ size_t FindBackward(const Element& e, std::string_view d, size_t lo, size_t hi, 
     }
     return kNone;
   }
-  uint8_t probe = 0;
-  e.sets[k].Single(&probe);
+  const uint8_t probe = e.probe_byte;
   size_t p = hi;  // candidate start positions are <= p
   while (true) {
     const void* hit = memrchr(d.data() + lo + k, probe, p - lo + 1);
@@ -872,17 +911,16 @@ Spans Clip(const Spans& s, size_t lo, size_t hi) {
 
 namespace {
 
-bool BigramPresent(const std::vector<uint64_t>& table, uint16_t bigram) {
-  return ((table[bigram >> 6] >> (bigram & 63)) & 1) != 0;
+bool BigramPresent(const std::vector<uint8_t>& table, uint16_t bigram) {
+  return table[bigram] != 0;
 }
 
-void BuildBigrams(std::string_view d, std::vector<uint64_t>* table) {
-  table->assign(1024, 0);
+// One flag byte per pair: independent stores, no read-modify-write chain.
+void BuildBigrams(std::string_view d, std::vector<uint8_t>* table) {
+  table->assign(65536, 0);
+  uint8_t* t = table->data();
   const auto* p = reinterpret_cast<const unsigned char*>(d.data());
-  for (size_t i = 0; i + 1 < d.size(); ++i) {
-    const unsigned v = (unsigned{p[i]} << 8) | p[i + 1];
-    (*table)[v >> 6] |= uint64_t{1} << (v & 63);
-  }
+  for (size_t i = 0; i + 1 < d.size(); ++i) t[(unsigned{p[i]} << 8) | p[i + 1]] = 1;
 }
 
 }  // namespace
@@ -893,7 +931,7 @@ class SubSequenceSearch {
   // Forward: the subsequence's first byte s must lie in [pos + min, pos + max] (max unlimited
   // when !bounded). Returns the position just after the match, or kNone.
   static size_t Forward(const SubSequence& sub, Ctx& c, size_t pos, bool bounded,
-                        const std::vector<uint64_t>* bigrams) {
+                        const std::vector<uint8_t>* bigrams) {
     const std::string_view d = c.d;
     const size_t n = d.size();
     const auto& els = sub.pattern_.elements;
@@ -943,7 +981,7 @@ class SubSequenceSearch {
   // Backward: the subsequence's end e (one past its last byte) must satisfy
   // lim - e in [min, max] (max unlimited when !bounded). Returns the match's start, or kNone.
   static size_t Backward(const SubSequence& sub, Ctx& c, size_t lim, bool bounded,
-                         const std::vector<uint64_t>* bigrams) {
+                         const std::vector<uint8_t>* bigrams) {
     const std::string_view d = c.d;
     const auto& els = sub.pattern_.elements;
     if (lim < sub.min_offset_ || lim - sub.min_offset_ < sub.min_len_) return kNone;
@@ -1001,7 +1039,7 @@ namespace {
 
 // Whether a search of this subsequence covers enough positions that the bigram filter pays.
 bool WideSearch(const SubSequence& sub, bool bounded) {
-  return !bounded || static_cast<uint64_t>(sub.max_offset()) - sub.min_offset() > 256;
+  return !bounded || static_cast<uint64_t>(sub.max_offset()) - sub.min_offset() > 64;
 }
 
 }  // namespace
@@ -1015,7 +1053,7 @@ bool Matcher::Matches(const ByteSequence& seq, MatchContext& ctx) {
     size_t lim = w.eof.size();
     for (size_t i = subs.size(); i-- > 0;) {
       const bool bounded = i + 1 == subs.size();
-      const std::vector<uint64_t>* bigrams = nullptr;
+      const std::vector<uint8_t>* bigrams = nullptr;
       if (WideSearch(subs[i], bounded)) {
         if (!ctx.eof_bigrams_ready_) {
           BuildBigrams(w.eof, &ctx.eof_bigrams_);
@@ -1033,7 +1071,7 @@ bool Matcher::Matches(const ByteSequence& seq, MatchContext& ctx) {
   size_t pos = 0;
   for (size_t i = 0; i < subs.size(); ++i) {
     const bool bounded = i == 0 && seq.reference == Reference::kBof;
-    const std::vector<uint64_t>* bigrams = nullptr;
+    const std::vector<uint8_t>* bigrams = nullptr;
     if (WideSearch(subs[i], bounded)) {
       if (!ctx.bof_bigrams_ready_) {
         BuildBigrams(w.bof, &ctx.bof_bigrams_);

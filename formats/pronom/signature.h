@@ -85,6 +85,10 @@ struct Element {
   std::vector<ByteSet> sets;
   std::string literal;
   bool is_literal = false;
+  // The single-valued byte a search looks for with memchr (the rarest one), or kNoProbe.
+  static constexpr uint32_t kNoProbe = std::numeric_limits<uint32_t>::max();
+  uint32_t probe = kNoProbe;
+  uint8_t probe_byte = 0;
   // kAlternatives: at least one option; each option is a pattern.
   std::vector<Pattern> options;
   // kGap: between gap_min and gap_max arbitrary bytes (gap_max may be kUnbounded).
@@ -178,10 +182,36 @@ class MatchContext {
   const Window window_;
   uint64_t work_ = 0;
   uint64_t work_limit_ = uint64_t{200} << 20;
-  // Which byte pairs occur in the BOF / EOF window (computed on first use).
+  // Which byte pairs occur in the BOF / EOF window (one flag byte per pair; computed on
+  // first use).
   bool bof_bigrams_ready_ = false, eof_bigrams_ready_ = false;
-  std::vector<uint64_t> bof_bigrams_, eof_bigrams_;
+  std::vector<uint8_t> bof_bigrams_, eof_bigrams_;
 };
+
+// A cheap pre-test of an InternalSignature, kept in a flat array so that the common case (a
+// file that does not start with the signature's bytes) costs one load and compare, without
+// touching the signature's heap structures. Built from the first BOF sequence (or else the
+// last EOF sequence) when its anchored subsequence sits at a fixed offset and starts (ends)
+// with a byte run: up to 4 of those bytes at that offset. len == 0: no pre-test possible.
+struct QuickCheck {
+  uint32_t offset = 0;  // from the start of the file (BOF) or back from its end (EOF)
+  uint8_t len = 0;
+  bool from_eof = false;
+  uint8_t value[4] = {0, 0, 0, 0};
+  uint8_t mask[4] = {0, 0, 0, 0};
+};
+QuickCheck MakeQuickCheck(const InternalSignature& sig);
+// False only when the signature cannot match `w` (then Matcher::Matches would be false too).
+inline bool PassesQuickCheck(const QuickCheck& q, const Window& w) {
+  if (q.len == 0) return true;
+  const std::string_view d = q.from_eof ? w.eof : w.bof;
+  if (d.size() < uint64_t{q.offset} + q.len) return false;
+  const size_t at = q.from_eof ? d.size() - q.offset - q.len : q.offset;
+  for (size_t k = 0; k < q.len; ++k) {
+    if ((static_cast<uint8_t>(d[at + k]) & q.mask[k]) != q.value[k]) return false;
+  }
+  return true;
+}
 
 // Stateless matching functions.
 class Matcher {
