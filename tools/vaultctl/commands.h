@@ -30,5 +30,6 @@ void AddUserCommands(CLI::App& app, Context& ctx);     // user whoami          (
 void AddAuditCommands(CLI::App& app, Context& ctx);    // audit verify         (audit_cmd.cc)
 void AddRetentionCommands(CLI::App& app, Context& ctx);  // retention hold disposal, objects delete (retention_cmd.cc; after AddDaemonCommands)
 void AddMigrateCommands(CLI::App& app, Context& ctx);  // migrate plan run      (migrate_cmd.cc)
+void AddIdentifyCommands(CLI::App& app, Context& ctx);  // identify PATH... (identify_cmd.cc)
 
 }  // namespace vault::ctl

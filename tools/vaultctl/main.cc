@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   vault::ctl::AddAuditCommands(app, ctx);
   vault::ctl::AddRetentionCommands(app, ctx);
   vault::ctl::AddMigrateCommands(app, ctx);
+  vault::ctl::AddIdentifyCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
