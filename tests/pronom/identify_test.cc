@@ -396,6 +396,50 @@ TEST(Identifier, XlsxThroughContainer) {
   for (const FormatMatch& m : t->matches) EXPECT_NE(m.basis, Basis::kContainer);
 }
 
+// Byte-flipped real files (OLE2, OOXML, PDF, JPEG): identification never fails or crashes
+// (run under ASan/UBSan in CI) and reads stay bounded.
+TEST(Identifier, MutatedFilesNeverCrash) {
+  VAULT_SKIP_WITHOUT_CORPORA(corpora);
+  auto id = Shared(corpora, /*binary_only=*/false);
+  ASSERT_NE(id, nullptr);
+  const std::vector<std::string> seeds = {
+      "format-corpus/pdfCabinetOfHorrors/text_only.doc",
+      "format-corpus/variations/variations/application/"
+      "vnd.openxmlformats-officedocument.wordprocessingml.document/lorem-ipsum.docx",
+      "format-corpus/office/wordprocessing/odt/demoLibreOfficeImagePasteBug.odt",
+  };
+  TempDir dir;
+  uint32_t rng = 12345;
+  auto next = [&] {
+    rng = rng * 1103515245u + 12345u;
+    return rng >> 8;
+  };
+  size_t runs = 0;
+  for (const std::string& rel : seeds) {
+    const std::string orig = vault::testing::ReadFile(corpora / rel);
+    ASSERT_FALSE(orig.empty()) << rel;
+    const std::string ext = fs::path(rel).extension().string();
+    for (int i = 0; i < 150; ++i) {
+      std::string m = orig;
+      const int flips = 1 + static_cast<int>(next() % 16);
+      for (int f = 0; f < flips; ++f) {
+        // Half the flips hit the first 4 KiB, where headers and signatures live.
+        const size_t at = (f % 2 == 0) ? next() % std::min<size_t>(m.size(), 4096) : next() % m.size();
+        m[at] = static_cast<char>(next() & 0xFF);
+      }
+      if (i % 10 == 0) m.resize(next() % m.size());  // truncations too
+      const fs::path p = dir / ("m" + ext);
+      WriteFile(p, m);
+      IdentifyStats st;
+      auto r = id->IdentifyFile(p, &st);
+      ASSERT_OK(r);
+      EXPECT_LE(st.container_bytes_read, id->options().container_budget);
+      ++runs;
+    }
+  }
+  EXPECT_EQ(runs, 450u);
+}
+
 TEST(Identifier, ZeroByteFile) {
   VAULT_SKIP_WITHOUT_CORPORA(corpora);
   auto id = Shared(corpora, false);

@@ -63,6 +63,13 @@ int Run(const IdentifyArgs& a) {
               << " (use --signature-dir DIR or set VAULT_PRONOM_DIR)\n";
     return kExitUsage;
   }
+  std::error_code dir_ec;
+  if (!a.signature_dir.empty() &&
+      !fs::equivalent(found->first.parent_path(), a.signature_dir, dir_ec)) {
+    // An explicit directory must hold the files itself (no silent fallback).
+    std::cerr << "vaultctl identify: no DROID_SignatureFile_V*.xml in " << a.signature_dir << "\n";
+    return kExitUsage;
+  }
   pronom::IdentifierOptions opts;
   opts.binary_only = a.binary_only;
   auto id = pronom::Identifier::Load(found->first, found->second, opts);
