@@ -417,7 +417,7 @@ TEST_F(AuditTest, InventoryDigestAlteredConsistentlyIsCaught) {
   json ev = json::parse(Lines(SegmentPath())[line - 1]);
   if (ev["detail"].contains("inventory_sha256")) {
     bool logged = false;
-    for (const auto& b : storage) logged = logged || Contains(b, "logged at ingestion");
+    for (const auto& b : storage) logged = logged || Contains(b, "the one logged for v1");
     EXPECT_TRUE(logged) << r.dump(2);
   }
   EXPECT_TRUE(Breaks(r, "content", ids_[1]).empty());

@@ -141,7 +141,7 @@ TEST_F(CatalogLifecycleTest, PatchObjectOfAnAbsentObjectIsANoOp) {
   EXPECT_FALSE(cat->FindObjectByHash(Sha256Hex("ghost"))->has_value());
 }
 
-TEST_F(CatalogLifecycleTest, PatchObjectRefusesIdBytesAndFilesAndTheWholeBatchFails) {
+TEST_F(CatalogLifecycleTest, PatchObjectRefusesIdAndTheWholeBatchFails) {
   auto cat = OpenCatalog();
   ASSERT_TRUE(cat);
   WriteBatch seed;
@@ -150,8 +150,8 @@ TEST_F(CatalogLifecycleTest, PatchObjectRefusesIdBytesAndFilesAndTheWholeBatchFa
   const json before = ToJson(Get(*cat, "obj-a"));
 
   const std::vector<json> refused = {
-      {{"id", "obj-z"}}, {{"bytes", 1}}, {{"files", 9}},
-      {{"review", "due"}, {"bytes", 300}},  // even the same value, and with allowed fields
+      {{"id", "obj-z"}},
+      {{"review", "due"}, {"id", "obj-a"}},  // even the same value, and with allowed fields
   };
   for (const json& fields : refused) {
     WriteBatch b;
@@ -172,6 +172,14 @@ TEST_F(CatalogLifecycleTest, PatchObjectRefusesIdBytesAndFilesAndTheWholeBatchFa
   EXPECT_EQ(ToJson(Get(*cat, "obj-a")), before);
 
   ASSERT_NO_FATAL_FAILURE(fixtures::ExpectTotals(*cat, 1, 300, 3));
+
+  // A new version changes bytes and files: the record and the stats follow the patch.
+  WriteBatch grow;
+  grow.PatchObject("obj-a", {{"head_version", "v2"}, {"bytes", 500}, {"files", 5}});
+  ASSERT_OK(cat->Apply(grow));
+  EXPECT_EQ(Get(*cat, "obj-a").bytes, 500u);
+  EXPECT_EQ(Get(*cat, "obj-a").head_version, "v2");
+  ASSERT_NO_FATAL_FAILURE(fixtures::ExpectTotals(*cat, 1, 500, 5));
 }
 
 TEST_F(CatalogLifecycleTest, ReviewIndexFollowsPatchesAndPuts) {
