@@ -175,7 +175,7 @@ TEST_F(CatalogLifecycleTest, PatchObjectRefusesIdAndTheWholeBatchFails) {
 
   // A new version changes bytes and files: the record and the stats follow the patch.
   WriteBatch grow;
-  grow.PatchObject("obj-a", {{"head_version", "v2"}, {"bytes", 500}, {"files", 5}});
+  grow.PatchObject("obj-a", {{"head_version", "v2"}, {"bytes", uint64_t{500}}, {"files", uint64_t{5}}});
   ASSERT_OK(cat->Apply(grow));
   EXPECT_EQ(Get(*cat, "obj-a").bytes, 500u);
   EXPECT_EQ(Get(*cat, "obj-a").head_version, "v2");
