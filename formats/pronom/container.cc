@@ -100,7 +100,9 @@ std::optional<ContainerType> ContainerSignatureFile::TriggerFor(std::string_view
 Result<ContainerSignatureFile> ParseContainerSignatureFile(std::string_view xml_text,
                                                            std::string_view name_for_errors) {
   const std::string name(name_for_errors);
-  VAULT_ASSIGN_OR_RETURN(xml::XmlDocPtr doc, xml::ParseXml(xml_text, name));
+  auto parsed = xml::ParseXml(xml_text, name);
+  if (!parsed.ok()) return internal::WithOpenElements(parsed.status(), xml_text);
+  const xml::XmlDocPtr doc = *std::move(parsed);
   const xmlNode* root = xmlDocGetRootElement(doc.get());
   if (root == nullptr || ElementName(root) != "ContainerSignatureMapping") {
     return Status::InvalidArgument(name + ": root element is not ContainerSignatureMapping");

@@ -183,6 +183,81 @@ Status ParseByteSequence(const xmlNode* node, std::string_view where, ByteSequen
 
 namespace internal {
 
+Status WithOpenElements(const Status& s, std::string_view xml) {
+  const std::string msg(s.message());
+  const size_t at = msg.find(": line ");
+  if (s.code() != Code::kInvalidArgument || at == std::string::npos) return s;
+  size_t line = 0;
+  const char* p = msg.c_str() + at + 7;
+  auto [end, ec] = std::from_chars(p, msg.c_str() + msg.size(), line);
+  if (ec != std::errc() || end == p || line == 0) return s;
+  // Offset just past line `line`.
+  size_t limit = 0;
+  for (size_t n = 0; n < line && limit < xml.size(); ++n) {
+    const size_t nl = xml.find('\n', limit);
+    limit = nl == std::string_view::npos ? xml.size() : nl + 1;
+  }
+  // A small tag scanner over that prefix: a stack of open elements (bounded depth).
+  std::vector<std::string> stack;
+  size_t i = 0;
+  while (i < limit) {
+    const size_t lt = xml.find('<', i);
+    if (lt == std::string_view::npos || lt >= limit) break;
+    const std::string_view rest = xml.substr(lt, limit - lt);
+    auto skip_to = [&](std::string_view close) {
+      const size_t e = xml.find(close, lt);
+      return e == std::string_view::npos ? limit : e + close.size();
+    };
+    if (rest.substr(0, 4) == "<!--") {
+      i = skip_to("-->");
+      continue;
+    }
+    if (rest.substr(0, 2) == "<?") {
+      i = skip_to("?>");
+      continue;
+    }
+    if (rest.substr(0, 2) == "<!") {
+      i = skip_to(">");
+      continue;
+    }
+    const size_t gt = xml.find('>', lt);
+    const bool closed = gt != std::string_view::npos && gt < limit;
+    const std::string_view tag = xml.substr(lt, (closed ? gt + 1 : limit) - lt);
+    if (tag.substr(0, 2) == "</") {
+      if (!stack.empty()) stack.pop_back();
+    } else {
+      size_t n = 1;
+      while (n < tag.size() && !std::isspace(static_cast<unsigned char>(tag[n])) &&
+             tag[n] != '/' && tag[n] != '>') {
+        ++n;
+      }
+      std::string label(tag.substr(1, n - 1));
+      for (const char* attr : {" ID=\"", " Id=\""}) {
+        const size_t a = tag.find(attr);
+        if (a != std::string_view::npos) {
+          const size_t v = a + 5;
+          const size_t q = tag.find('"', v);
+          if (q != std::string_view::npos && q - v <= 20) {
+            label += std::string(attr).substr(0, 4) + std::string(tag.substr(v, q - v));
+          }
+          break;
+        }
+      }
+      const bool self_closing = closed && tag.size() >= 2 && tag[tag.size() - 2] == '/';
+      if (!self_closing && !label.empty() && stack.size() < 256) stack.push_back(std::move(label));
+    }
+    i = closed ? gt + 1 : limit;
+  }
+  if (stack.empty()) return s;
+  // The root, then the innermost elements; keep every element that carries an ID.
+  std::string path;
+  for (size_t k = 0; k < stack.size(); ++k) {
+    const bool keep = k == 0 || k + 3 >= stack.size() || stack[k].find(" I") != std::string::npos;
+    if (keep) path += (path.empty() ? "" : " > ") + stack[k];
+  }
+  return Status(s.code(), msg + " (inside " + path + ")");
+}
+
 std::vector<const xmlNode*> ChildElements(const xmlNode* node) {
   std::vector<const xmlNode*> out;
   if (node == nullptr) return out;
@@ -249,7 +324,9 @@ const FileFormat* SignatureFile::FindPuid(std::string_view puid) const {
 Result<SignatureFile> ParseSignatureFile(std::string_view xml_text,
                                          std::string_view name_for_errors) {
   const std::string name(name_for_errors);
-  VAULT_ASSIGN_OR_RETURN(xml::XmlDocPtr doc, xml::ParseXml(xml_text, name));
+  auto parsed = xml::ParseXml(xml_text, name);
+  if (!parsed.ok()) return internal::WithOpenElements(parsed.status(), xml_text);
+  const xml::XmlDocPtr doc = *std::move(parsed);
   const xmlNode* root = xmlDocGetRootElement(doc.get());
   if (root == nullptr || ElementName(root) != "FFSignatureFile") {
     return Status::InvalidArgument(name + ": root element is not FFSignatureFile");

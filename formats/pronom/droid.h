@@ -78,6 +78,11 @@ std::vector<const _xmlNode*> ChildElements(const _xmlNode* node);
 std::string_view ElementName(const _xmlNode* node);
 // Attribute without namespace; "" when absent (`*present` tells absent from empty).
 std::string Attr(const _xmlNode* node, std::string_view name, bool* present = nullptr);
+// For an XML syntax error `s` ("...: line N: ...") in `xml`, the same error with the elements
+// still open at that line appended, e.g. " (inside InternalSignatureCollection >
+// InternalSignature ID=4 > ByteSequence)", so that a truncated file names the element it broke
+// in. Other errors are returned unchanged.
+Status WithOpenElements(const Status& s, std::string_view xml);
 // Strict decimal uint32 (surrounding whitespace allowed); errors name `where` and `what`.
 Status ParseU32(std::string_view text, std::string_view where, std::string_view what,
                 uint32_t* out);
