@@ -157,7 +157,6 @@ timeout_seconds = 600
 cpu_seconds = 600
 memory_mb = 4096
 max_output_mb = 4096
-auto_run = false
 
 # Placement: how many good copies each retention class needs, and on distinct media.
 [placement]
@@ -204,7 +203,7 @@ Result<Config> ParseConfig(std::string_view text, const std::filesystem::path& h
   if (auto* mt = root["migration"].as_table()) {
     VAULT_RETURN_IF_ERROR(CheckKeys(*mt,
                                     {"policy", "workers", "timeout_seconds", "cpu_seconds",
-                                     "memory_mb", "max_output_mb", "auto_run"},
+                                     "memory_mb", "max_output_mb"},
                                     "migration."));
     auto& m = c.migration;
     std::string policy;
@@ -218,7 +217,6 @@ Result<Config> ParseConfig(std::string_view text, const std::filesystem::path& h
     VAULT_RETURN_IF_ERROR(Read(*mt, "cpu_seconds", m.cpu_seconds, "migration."));
     VAULT_RETURN_IF_ERROR(Read(*mt, "memory_mb", m.memory_mb, "migration."));
     VAULT_RETURN_IF_ERROR(Read(*mt, "max_output_mb", m.max_output_mb, "migration."));
-    VAULT_RETURN_IF_ERROR(ReadBool(*mt, "auto_run", m.auto_run, "migration."));
     if (m.workers < 1 || m.workers > 64) return Bad("migration.workers", "must be 1..64", nullptr);
     if (!(m.timeout_seconds >= 1 && m.timeout_seconds <= 86400)) {
       return Bad("migration.timeout_seconds", "must be 1..86400", nullptr);

@@ -83,7 +83,6 @@ struct MigrationConfig {
   double cpu_seconds = 600;         // CPU limit per conversion
   uint64_t memory_mb = 4096;        // address-space limit per conversion
   uint64_t max_output_mb = 4096;    // output-size limit per conversion
-  bool auto_run = false;            // run the plan after each sweep (else: `vaultctl migrate run`)
 };
 
 struct Config {

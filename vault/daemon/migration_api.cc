@@ -34,8 +34,8 @@ struct MigrationApi::Impl {
                      .Add({})),
         planned(prometheus::BuildGauge()
                     .Name("vault_migration_planned_files")
-                    .Help("Files the migration plan would convert now (at the last scrape "
-                          "of /api/v1/status)")
+                    .Help("Files the migration plan would convert (as of the last "
+                          "GET /api/v1/migration/plan)")
                     .Register(r)
                     .Add({})) {
     files.Add({{"outcome", "success"}});
