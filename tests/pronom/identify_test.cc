@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -438,6 +440,35 @@ TEST(Identifier, MutatedFilesNeverCrash) {
     }
   }
   EXPECT_EQ(runs, 450u);
+}
+
+// The Identifier is const and thread-safe: 4 threads over the corpus give the serial results.
+TEST(Identifier, ConcurrentIdentifyMatchesSerial) {
+  VAULT_SKIP_WITHOUT_CORPORA(corpora);
+  auto id = Shared(corpora, /*binary_only=*/false);
+  ASSERT_NE(id, nullptr);
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(corpora / "format-corpus", ec), end; it != end;
+       it.increment(ec)) {
+    if (it->is_regular_file(ec) && !it->is_symlink(ec)) files.push_back(it->path());
+  }
+  ASSERT_FALSE(files.empty());
+  auto key = [&](const fs::path& f) {
+    auto r = id->IdentifyFile(f);
+    return r.ok() ? Join(Puids(*r)) + "|" + r->warning : "error";
+  };
+  std::vector<std::string> serial, parallel(files.size());
+  for (const auto& f : files) serial.push_back(key(f));
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < 4; ++t) {
+    pool.emplace_back([&] {
+      for (size_t i = next++; i < files.size(); i = next++) parallel[i] = key(files[i]);
+    });
+  }
+  for (auto& t : pool) t.join();
+  EXPECT_EQ(serial, parallel);
 }
 
 TEST(Identifier, ZeroByteFile) {
