@@ -26,20 +26,6 @@ json PathMapToJson(const std::map<std::string, std::vector<std::string>>& m) {
   return out;
 }
 
-// Parses "v1", "v02", ... into its number. nullopt on anything else (or overflow).
-std::optional<int> ParseVersionName(std::string_view s) {
-  if (s.size() < 2 || s[0] != 'v') return std::nullopt;
-  int n = 0;
-  const char* first = s.data() + 1;
-  const char* last = s.data() + s.size();
-  auto [ptr, ec] = std::from_chars(first, last, n);
-  if (ec != std::errc() || ptr != last || n < 1) return std::nullopt;
-  for (const char* c = first; c != last; ++c) {
-    if (*c < '0' || *c > '9') return std::nullopt;
-  }
-  return n;
-}
-
 Status PathMapFromJson(const json& j, std::string_view what,
                        std::map<std::string, std::vector<std::string>>* out) {
   if (!j.is_object()) return Status::Corruption(std::string(what) + " is not a JSON object");
@@ -70,6 +56,20 @@ Status GetString(const json& obj, const char* key, bool required, std::string* o
 }
 
 }  // namespace
+
+std::optional<int> ParseVersionName(std::string_view s) {
+  if (s.size() < 2 || s[0] != 'v') return std::nullopt;
+  int n = 0;
+  const char* first = s.data() + 1;
+  const char* last = s.data() + s.size();
+  auto [ptr, ec] = std::from_chars(first, last, n);
+  if (ec != std::errc() || ptr != last || n < 1) return std::nullopt;
+  for (const char* c = first; c != last; ++c) {
+    if (*c < '0' || *c > '9') return std::nullopt;
+  }
+  return n;
+}
+
 
 std::string SerializeInventory(const Inventory& inv) {
   json j = json::object();

@@ -70,6 +70,9 @@ std::string LayoutJson();
 std::string LayoutExtensionConfigJson();
 
 // --- Additions (beyond the original contract) -------------------------------------------------
+// "v1", "v02", ... -> the version number (>= 1); nullopt for anything else (or overflow).
+std::optional<int> ParseVersionName(std::string_view s);
+
 inline constexpr std::string_view kHashedNTupleExtension = "0004-hashed-n-tuple-storage-layout";
 
 // Parameters of extension 0004, with the extension's defaults.

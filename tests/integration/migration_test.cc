@@ -25,11 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // The real files (format corpus) of the permanent hồ sơ: name in the bag -> corpus path.
 const std::vector<std::pair<std::string, std::string>> kSamples = {
     {"van-ban/cong-van-1998.doc", "variations/variations/application/msword/lorem-ipsum.doc"},
@@ -80,7 +75,7 @@ class MigrationTest : public ::testing::Test {
   }
   std::map<std::string, std::string> SampleFiles() {
     std::map<std::string, std::string> files;
-    for (const auto& [name, rel] : kSamples) files[name] = Slurp(corpora_ / "format-corpus" / rel);
+    for (const auto& [name, rel] : kSamples) files[name] = ReadFile(corpora_ / "format-corpus" / rel);
     files["ghi-chu.txt"] = "Ghi chú: hồ sơ lưu trữ vĩnh viễn\n";
     return files;
   }
@@ -107,7 +102,7 @@ class MigrationTest : public ::testing::Test {
     return home_ / "tiers" / tier / ocfl::HashedNTuplePath(id);
   }
   std::string Head(const std::string& tier, const std::string& id) {
-    auto inv = ocfl::ParseInventory(Slurp(ObjectDir(tier, id) / "inventory.json"));
+    auto inv = ocfl::ParseInventory(ReadFile(ObjectDir(tier, id) / "inventory.json"));
     return inv.ok() ? inv->head : "(unreadable)";
   }
   void ExpectValid(const std::string& tier, const std::string& id) {
@@ -141,7 +136,7 @@ const std::vector<std::pair<std::string, std::string>> kPermanent = {
 TEST_F(MigrationTest, IdentifiesPlansConvertsAndStoresANewVersion) {
   const std::string perm = Ingest("perm", SampleFiles(), kPermanent);
   const std::string tenyear = Ingest(
-      "ten", {{"cong-van.doc", Slurp(corpora_ / "format-corpus" / kSamples[0].second)}},
+      "ten", {{"cong-van.doc", ReadFile(corpora_ / "format-corpus" / kSamples[0].second)}},
       {{"Retention-Rule", "TT05-06"}, {"End-Date", "2020"}});
   ASSERT_FALSE(perm.empty());
   ASSERT_FALSE(tenyear.empty());
@@ -199,8 +194,8 @@ TEST_F(MigrationTest, IdentifiesPlansConvertsAndStoresANewVersion) {
     EXPECT_EQ(Head(tier, tenyear), "v1") << tier;
   }
   // Both copies hold the same object, byte for byte.
-  EXPECT_EQ(Slurp(ObjectDir("hot", perm) / "inventory.json"),
-            Slurp(ObjectDir("warm", perm) / "inventory.json"));
+  EXPECT_EQ(ReadFile(ObjectDir("hot", perm) / "inventory.json"),
+            ReadFile(ObjectDir("warm", perm) / "inventory.json"));
 
   auto v2 = FilesByPath(perm);
   // The originals are kept, unchanged, in the new state and in v1.
@@ -211,8 +206,8 @@ TEST_F(MigrationTest, IdentifiesPlansConvertsAndStoresANewVersion) {
     EXPECT_EQ(v2[path]["content_path"].get<std::string>().rfind("v1/content/", 0), 0u) << path;
   }
   for (const auto& [name, rel] : kSamples) {
-    const std::string stored = Slurp(ObjectDir("warm", perm) / "v1/content" / (data + name));
-    EXPECT_EQ(Sha256Hex(stored), Sha256Hex(Slurp(corpora_ / "format-corpus" / rel))) << name;
+    const std::string stored = ReadFile(ObjectDir("warm", perm) / "v1/content" / (data + name));
+    EXPECT_EQ(Sha256Hex(stored), Sha256Hex(ReadFile(corpora_ / "format-corpus" / rel))) << name;
   }
   // The outputs: in rep2-<target>, identified as their target formats.
   const auto& doc_out = v2["representations/rep2-pdfa-2b/data/van-ban/cong-van-1998.pdf"];
@@ -225,7 +220,7 @@ TEST_F(MigrationTest, IdentifiesPlansConvertsAndStoresANewVersion) {
   for (const auto& [path, item] : planned) EXPECT_TRUE(v2.count(item["output_path"])) << path;
 
   // PREMIS of v2: the outputs derived from their sources, migration events linking both.
-  auto premis = mets::ReadPremis(Slurp(ObjectDir("hot", perm) / v2["metadata/preservation/premis.xml"]["content_path"].get<std::string>()));
+  auto premis = mets::ReadPremis(ReadFile(ObjectDir("hot", perm) / v2["metadata/preservation/premis.xml"]["content_path"].get<std::string>()));
   ASSERT_TRUE(premis.ok()) << premis.status().ToString();
   int migrations = 0;
   for (const auto& e : premis->events) {
@@ -240,7 +235,7 @@ TEST_F(MigrationTest, IdentifiesPlansConvertsAndStoresANewVersion) {
   int derived = 0;
   for (const auto& f : premis->files) derived += !f.derived_from.empty();
   EXPECT_EQ(derived, static_cast<int>(planned.size()));
-  const std::string mets = Slurp(ObjectDir("hot", perm) / v2["METS.xml"]["content_path"].get<std::string>());
+  const std::string mets = ReadFile(ObjectDir("hot", perm) / v2["METS.xml"]["content_path"].get<std::string>());
   EXPECT_NE(mets.find("Representations/rep2-pdfa-2b"), std::string::npos);
 
   // The log: one successful migration event naming v2, both tiers and the inventory digest.
@@ -250,7 +245,7 @@ TEST_F(MigrationTest, IdentifiesPlansConvertsAndStoresANewVersion) {
   EXPECT_EQ(events[0]["detail"]["version"], "v2");
   EXPECT_EQ(events[0]["detail"]["tiers"].size(), 2u);
   EXPECT_EQ(events[0]["detail"]["inventory_sha256"],
-            Sha256Hex(Slurp(ObjectDir("hot", perm) / "inventory.json")));
+            Sha256Hex(ReadFile(ObjectDir("hot", perm) / "inventory.json")));
 
   // Nothing left to do; the offline audit is intact; a rebuilt catalog agrees.
   json again = Ctl({"migrate", "plan", "--json"}).json();
@@ -273,7 +268,7 @@ TEST_F(MigrationTest, IdentifiesPlansConvertsAndStoresANewVersion) {
 
 TEST_F(MigrationTest, CrashBetweenVersionAndEventIsUndoneAtStart) {
   const std::string perm = Ingest(
-      "perm", {{"cong-van.rtf", Slurp(corpora_ / "format-corpus/office/wordprocessing/rtf/testRTF.rtf")}},
+      "perm", {{"cong-van.rtf", ReadFile(corpora_ / "format-corpus/office/wordprocessing/rtf/testRTF.rtf")}},
       kPermanent);
   ASSERT_TRUE(WaitCopies(perm, "v1"));
   daemon_->Terminate();
@@ -311,11 +306,11 @@ TEST_F(MigrationTest, AConversionOverItsTimeLimitFailsCleanlyAndChangesNothing) 
   // The job fails, the failure is logged with its reason, the object stays at v1 and the plan
   // holds the file back until asked to retry.
   const std::string perm = Ingest(
-      "slow", {{"cong-van.doc", Slurp(corpora_ / "format-corpus" / kSamples[0].second)}}, kPermanent);
+      "slow", {{"cong-van.doc", ReadFile(corpora_ / "format-corpus" / kSamples[0].second)}}, kPermanent);
   ASSERT_TRUE(WaitCopies(perm, "v1"));
   daemon_->Terminate();
   {
-    std::string cfg = Slurp(home_ / "vault.toml");
+    std::string cfg = ReadFile(home_ / "vault.toml");
     const std::string from = "timeout_seconds = 600";
     ASSERT_NE(cfg.find(from), std::string::npos);
     cfg.replace(cfg.find(from), from.size(), "timeout_seconds = 1");
@@ -341,7 +336,7 @@ TEST_F(MigrationTest, AConversionOverItsTimeLimitFailsCleanlyAndChangesNothing) 
   // No converter process is left behind (their command lines name the vault's work directory).
   int leftovers = 0;
   for (const auto& p : fs::directory_iterator("/proc")) {
-    const std::string cmd = Slurp(p.path() / "cmdline");
+    const std::string cmd = ReadFile(p.path() / "cmdline");
     if (cmd.find((home_ / "work").string()) != std::string::npos) ++leftovers;
   }
   EXPECT_EQ(leftovers, 0);

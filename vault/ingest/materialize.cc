@@ -6,6 +6,7 @@
 #include "vault/base/clock.h"
 
 #include "formats/mets/aip.h"
+#include "formats/ocfl/inventory.h"
 
 namespace vault::ingest {
 namespace {
@@ -169,16 +170,6 @@ std::string BasisFromNote(std::string_view note) {
   return std::string(rest.substr(0, rest.find_first_of(";, ")));
 }
 
-// "v2" -> 2; nullopt for anything else.
-std::optional<int> VersionNumber(std::string_view key) {
-  if (key.size() < 2 || key.size() > 10 || key[0] != 'v' || key[1] == '0') return std::nullopt;
-  int n = 0;
-  for (char c : key.substr(1)) {
-    if (c < '0' || c > '9') return std::nullopt;
-    n = n * 10 + (c - '0');
-  }
-  return n;
-}
 
 // One FileRecord per logical path of `state` (see PutVersionFiles).
 Status PutStateFiles(const std::string& object, store::OcflStore& store, const ocfl::Inventory& inv,
@@ -262,7 +253,7 @@ Status PutVersionFiles(const std::string& object, store::OcflStore& store,
   auto ver = inv.versions.rbegin();
   if (ver == inv.versions.rend()) return Status::Corruption("inventory has no versions: " + object);
   if (!version_key.empty()) {
-    auto want = VersionNumber(version_key);
+    auto want = ocfl::ParseVersionName(version_key);
     if (!want) return Status::Corruption("bad version '" + version_key + "' for " + object);
     auto found = inv.versions.find(*want);
     if (found == inv.versions.end()) {

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "formats/mets/aip.h"
+#include "formats/ocfl/inventory.h"
 #include "formats/migration/converters.h"
 #include "formats/migration/validate.h"
 #include "vault/base/fs.h"
@@ -36,15 +37,6 @@ std::string Str(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::optional<int> VersionNumber(std::string_view key) {
-  if (key.size() < 2 || key.size() > 10 || key[0] != 'v' || key[1] == '0') return std::nullopt;
-  int n = 0;
-  for (char c : key.substr(1)) {
-    if (c < '0' || c > '9') return std::nullopt;
-    n = n * 10 + (c - '0');
-  }
-  return n;
-}
 
 // A work-file name the converters can rely on: a fixed stem plus the source's extension when
 // it is short and plain ASCII (LibreOffice chooses its import filter partly by extension).
@@ -285,7 +277,7 @@ json MigrationExecutor::MigrateObject(const std::string& object_id,
   if (!obj_r.ok() || !*obj_r) return skip("migration.object_gone", "object not in the catalog");
   const catalog::ObjectRecord obj = **obj_r;
   if (obj.review == "destroying") return skip("migration.destroying", "object is being destroyed");
-  auto head = VersionNumber(obj.head_version);
+  auto head = ocfl::ParseVersionName(obj.head_version);
   if (!head) return skip("migration.bad_head", "catalog head version '" + obj.head_version + "'");
   auto copies_r = env_.catalog->ListCopies(object_id);
   if (!copies_r.ok() || copies_r->empty()) return skip("migration.no_copies", "no copies");
@@ -671,7 +663,7 @@ Status MigrationExecutor::Recover() {
     VAULT_ASSIGN_OR_RETURN(auto obj, env_.catalog->GetObject(object_id));
     if (obj) {
       // The log (replayed into the catalog) says which version is acknowledged.
-      auto head = VersionNumber(obj->head_version);
+      auto head = ocfl::ParseVersionName(obj->head_version);
       if (!head) return Status::Corruption("catalog head version of " + object_id);
       for (const auto& [tier, store] : env_.tiers) {
         Status s = store->RollbackVersion(object_id, *head);
