@@ -10,6 +10,7 @@
 #include <system_error>
 #include <utility>
 
+#include "formats/migration/scratch_dir.h"
 #include "vault/base/fs.h"
 
 namespace vault::migration {
@@ -134,27 +135,6 @@ std::string OneLine(std::string s, size_t max) {
   if (s.size() > max) s = "…" + s.substr(s.size() - max);
   return s;
 }
-
-// A private temporary directory, removed on destruction.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::error_code ec;
-    stdfs::path base = stdfs::temp_directory_path(ec);
-    if (ec) base = "/tmp";
-    std::string tmpl = (base / "vault-migration-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~ScratchDir() {
-    if (!path_.empty()) static_cast<void>(RemoveTree(path_));
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const stdfs::path& path() const { return path_; }
-
- private:
-  stdfs::path path_;
-};
 
 Status ConverterFailure(std::string_view id, const SandboxResult& run, std::string_view what) {
   std::string msg = std::string(id) + ": " + run.Describe();
@@ -310,7 +290,7 @@ Result<ConverterInfo> ProbeConverter(std::string_view id) {
     return Status::NotFound(std::string(id) + ": " + std::string(spec->program) +
                             " is not installed in /usr/bin or /bin");
   }
-  ScratchDir scratch;
+  ScratchDir scratch("vault-migration");
   if (scratch.path().empty()) return Status::IoError("probe " + std::string(id) + ": mkdtemp");
   std::vector<std::string> argv = {program->string()};
   argv.insert(argv.end(), spec->version_args.begin(), spec->version_args.end());

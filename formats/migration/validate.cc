@@ -11,6 +11,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "formats/migration/scratch_dir.h"
 #include "vault/base/fs.h"
 #include "vault/clib/xml.h"
 
@@ -125,27 +126,6 @@ class XmpScanner {
 };
 
 // ---- checker runs ---------------------------------------------------------------------------
-
-// A private temporary directory, removed on destruction.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::error_code ec;
-    stdfs::path base = stdfs::temp_directory_path(ec);
-    if (ec) base = "/tmp";
-    std::string tmpl = (base / "vault-validate-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~ScratchDir() {
-    if (!path_.empty()) static_cast<void>(RemoveTree(path_));
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const stdfs::path& path() const { return path_; }
-
- private:
-  stdfs::path path_;
-};
 
 std::string OneLine(std::string s, size_t max) {
   for (char& c : s) {
@@ -416,7 +396,7 @@ Result<ValidationReport> ValidateOutput(const stdfs::path& source, const stdfs::
     }
   }
 
-  ScratchDir scratch;
+  ScratchDir scratch("vault-validate");
   if (scratch.path().empty()) return Status::IoError("validate: mkdtemp failed");
   Checker checker(scratch.path(), limits);
   const SourceKind kind = SourceKindFromPath(source);

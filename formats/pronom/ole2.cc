@@ -1,12 +1,7 @@
 #include "formats/pronom/ole2.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cstring>
 #include <utility>
 
@@ -26,18 +21,7 @@ constexpr size_t kMaxStreams = 100000;
 constexpr uint64_t kMaxPathBytes = 16U << 20;  // all storage and stream paths together
 
 Status Error(std::string_view rule, uint64_t offset, Code code = Code::kCorruption) {
-  return {code, "ole2: " + std::string(rule) + " at offset " + std::to_string(offset)};
-}
-
-uint16_t Le16(const std::string& b, size_t at) {
-  return static_cast<uint16_t>(static_cast<uint8_t>(b[at]) |
-                               (static_cast<uint8_t>(b[at + 1]) << 8));
-}
-uint32_t Le32(const std::string& b, size_t at) {
-  return static_cast<uint32_t>(Le16(b, at)) | (static_cast<uint32_t>(Le16(b, at + 2)) << 16);
-}
-uint64_t Le64(const std::string& b, size_t at) {
-  return static_cast<uint64_t>(Le32(b, at)) | (static_cast<uint64_t>(Le32(b, at + 4)) << 32);
+  return ReaderError("ole2", rule, offset, code);
 }
 
 void AppendUtf8(uint32_t cp, std::string& out) {
@@ -89,43 +73,25 @@ std::string DecodeName(const std::string& b, size_t at, size_t units) {
 
 }  // namespace
 
-Status Ole2Reader::ReadAt(uint64_t offset, uint64_t len, std::string& out, bool allow_short) const {
-  if (offset > file_size_ || len > file_size_ - offset) {
-    if (!allow_short) {
-      return Error("short read", offset);
-    }
-    len = offset > file_size_ ? 0 : file_size_ - offset;
-  }
-  if (len > budget_ - bytes_read_) {
-    return Error("byte budget exhausted", offset, Code::kResourceExhausted);
-  }
-  bytes_read_ += len;
-  size_t old = out.size();
-  out.resize(old + len);
-  uint64_t done = 0;
-  while (done < len) {
-    ssize_t n =
-        ::pread(fd_.get(), out.data() + old + done, len - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      return Status::FromErrno(errno, "pread", "ole2 file");
-    }
-    if (n == 0) {
-      out.resize(old + done);
-      return Error("short read", offset + done);  // the file shrank since Open
-    }
-    done += static_cast<uint64_t>(n);
-  }
-  return Status::Ok();
-}
-
 Status Ole2Reader::ReadSector(uint32_t sector, std::string& out) const {
   const uint64_t size = uint64_t{1} << sector_shift_;
   const size_t old = out.size();
-  VAULT_RETURN_IF_ERROR(ReadAt((uint64_t{sector} + 1) << sector_shift_, size, out, true));
+  VAULT_RETURN_IF_ERROR(
+      file_.ReadAt((uint64_t{sector} + 1) << sector_shift_, size, out, /*allow_short=*/true));
   out.resize(old + size, '\0');  // the last sector of a file may be cut short
+  return Status::Ok();
+}
+
+Status Ole2Reader::ReadTable(const std::vector<uint32_t>& sectors,
+                             std::vector<uint32_t>& table) const {
+  std::string raw;
+  for (uint32_t s : sectors) {
+    VAULT_RETURN_IF_ERROR(ReadSector(s, raw));
+  }
+  table.resize(raw.size() / 4);
+  for (size_t i = 0; i < table.size(); ++i) {
+    table[i] = Le32(raw, 4 * i);
+  }
   return Status::Ok();
 }
 
@@ -176,27 +142,10 @@ Result<std::vector<uint32_t>> Ole2Reader::Chain(uint32_t start, uint64_t max_sec
 
 Result<Ole2Reader> Ole2Reader::Open(const std::filesystem::path& file, uint64_t byte_budget) {
   Ole2Reader r;
-  int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    int err = errno;
-    if (err == ELOOP) {
-      return Status::InvalidArgument("ole2: " + file.string() + " is a symlink");
-    }
-    return Status::FromErrno(err, "open", file.string());
-  }
-  r.fd_ = ScopedFd(fd);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    return Status::FromErrno(errno, "fstat", file.string());
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return Status::InvalidArgument("ole2: " + file.string() + " is not a regular file");
-  }
-  r.file_size_ = static_cast<uint64_t>(st.st_size);
-  r.budget_ = byte_budget;
+  VAULT_ASSIGN_OR_RETURN(r.file_, BoundedFile::Open(file, byte_budget, "ole2"));
 
   std::string h;
-  VAULT_RETURN_IF_ERROR(r.ReadAt(0, 512, h, true));
+  VAULT_RETURN_IF_ERROR(r.file_.ReadAt(0, 512, h, true));
   if (h.size() < 8 || std::memcmp(h.data(), kSignature.data(), kSignature.size()) != 0) {
     return Error("bad signature", 0);
   }
@@ -224,7 +173,7 @@ Result<Ole2Reader> Ole2Reader::Open(const std::filesystem::path& file, uint64_t 
   r.num_difat_sectors_ = Le32(h, 72);
   const uint64_t sector_size = uint64_t{1} << r.sector_shift_;
   // Sectors that start inside the file; the header occupies the first sector-sized slot.
-  r.num_sectors_ = r.file_size_ > sector_size ? (r.file_size_ - 1) / sector_size : 0;
+  r.num_sectors_ = r.file_.size() > sector_size ? (r.file_.size() - 1) / sector_size : 0;
   r.num_sectors_ = std::min<uint64_t>(r.num_sectors_, kMaxRegSect);
   const bool v3 = Le16(h, 26) == 3;
 
@@ -280,15 +229,7 @@ Status Ole2Reader::LoadFatFromHeader(const std::string& h) {
     pointer_at = base + uint64_t{4} * per_sector;
     difat = Le32(s, size_t{4} * per_sector);
   }
-  std::string raw;
-  for (uint32_t s : fat_sectors) {
-    VAULT_RETURN_IF_ERROR(ReadSector(s, raw));
-  }
-  fat_.resize(raw.size() / 4);
-  for (size_t i = 0; i < fat_.size(); ++i) {
-    fat_[i] = Le32(raw, 4 * i);
-  }
-  return Status::Ok();
+  return ReadTable(fat_sectors, fat_);
 }
 
 Status Ole2Reader::LoadDirectory(std::string& dir) {
@@ -330,15 +271,7 @@ Status Ole2Reader::LoadMiniStream(const std::string& dir) {
   }
   VAULT_ASSIGN_OR_RETURN(minifat_sectors_,
                          Chain(first_minifat_sector_, 0, num_sectors_, false, 60));
-  std::string raw;
-  for (uint32_t s : minifat_sectors_) {
-    VAULT_RETURN_IF_ERROR(ReadSector(s, raw));
-  }
-  minifat_.resize(raw.size() / 4);
-  for (size_t i = 0; i < minifat_.size(); ++i) {
-    minifat_[i] = Le32(raw, 4 * i);
-  }
-  return Status::Ok();
+  return ReadTable(minifat_sectors_, minifat_);
 }
 
 Status Ole2Reader::WalkTree(const std::string& dir, bool v3) {
@@ -450,7 +383,7 @@ Result<std::string> Ole2Reader::ReadStream(std::string_view name, uint64_t max_b
           ((uint64_t{sector} + 1) << sector_shift_) + (pos & ((uint64_t{1} << sector_shift_) - 1));
       const uint64_t len = std::min<uint64_t>(kMiniSectorSize, want - out.size());
       const size_t old = out.size();
-      VAULT_RETURN_IF_ERROR(ReadAt(offset, len, out, true));
+      VAULT_RETURN_IF_ERROR(file_.ReadAt(offset, len, out, true));
       out.resize(old + len, '\0');
     }
     return out;
@@ -471,7 +404,7 @@ Result<std::string> Ole2Reader::ReadStream(std::string_view name, uint64_t max_b
     const uint64_t offset = (uint64_t{chain[i]} + 1) << sector_shift_;
     const uint64_t len = std::min<uint64_t>(uint64_t{j - i} * unit, want - out.size());
     const size_t old = out.size();
-    VAULT_RETURN_IF_ERROR(ReadAt(offset, len, out, true));
+    VAULT_RETURN_IF_ERROR(file_.ReadAt(offset, len, out, true));
     out.resize(old + len, '\0');  // a cut-short last sector reads as zeros
     i = j;
   }

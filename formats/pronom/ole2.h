@@ -60,7 +60,7 @@
 #include <string_view>
 #include <vector>
 
-#include "vault/base/fs.h"
+#include "formats/pronom/bounded_file.h"
 #include "vault/base/status.h"
 
 namespace vault::pronom {
@@ -86,7 +86,7 @@ class Ole2Reader {
   Result<std::string> ReadStream(std::string_view name, uint64_t max_bytes) const;
 
   // Bytes read from the file so far (Open plus every ReadStream); never above the budget.
-  uint64_t bytes_read() const { return bytes_read_; }
+  uint64_t bytes_read() const { return file_.bytes_read(); }
 
  private:
   struct Stream {
@@ -98,9 +98,6 @@ class Ole2Reader {
 
   Ole2Reader() = default;
 
-  // pread of exactly `len` bytes at `offset` (short only at end of file when `allow_short`),
-  // charged to the budget.
-  Status ReadAt(uint64_t offset, uint64_t len, std::string& out, bool allow_short) const;
   // Appends the contents of regular sector `sector` (zero-filled past end of file).
   Status ReadSector(uint32_t sector, std::string& out) const;
   // Follows `start` through the FAT (or the mini FAT when `mini`) for at most `max_sectors`
@@ -108,6 +105,8 @@ class Ole2Reader {
   // `origin` is the file offset of the field holding `start`, for messages.
   Result<std::vector<uint32_t>> Chain(uint32_t start, uint64_t max_sectors, uint64_t sector_limit,
                                       bool mini, uint64_t origin) const;
+  // Reads the sectors holding a FAT (or mini FAT) into `table`, one entry per 32 bits.
+  Status ReadTable(const std::vector<uint32_t>& sectors, std::vector<uint32_t>& table) const;
   // File offset of entry `index` of the FAT (or mini FAT) table.
   uint64_t TableEntryOffset(bool mini, uint64_t index) const;
   uint64_t DirEntryOffset(uint64_t index) const;
@@ -116,10 +115,7 @@ class Ole2Reader {
   Status LoadMiniStream(const std::string& dir);
   Status WalkTree(const std::string& dir, bool v3);
 
-  ScopedFd fd_;
-  uint64_t file_size_ = 0;
-  uint64_t budget_ = 0;
-  mutable uint64_t bytes_read_ = 0;  // guarded by "one thread at a time"
+  BoundedFile file_;
 
   // Header fields.
   uint32_t sector_shift_ = 9;

@@ -91,19 +91,25 @@ Element Element::Alternatives(std::vector<Pattern> options) {
   return e;
 }
 
-uint64_t Pattern::MinLength() const {
+namespace {
+
+// Sum of the elements' shortest lengths (longest when `longest`), saturating at kUnbounded.
+uint64_t PatternLength(const Pattern& p, bool longest) {
   uint64_t n = 0;
-  for (const Element& e : elements) {
+  for (const Element& e : p.elements) {
     switch (e.kind) {
       case Element::Kind::kBytes:
         n = SatAdd(n, e.sets.size());
         break;
       case Element::Kind::kGap:
-        n = SatAdd(n, e.gap_min);
+        n = SatAdd(n, longest ? e.gap_max : e.gap_min);
         break;
       case Element::Kind::kAlternatives: {
-        uint64_t m = kUnbounded;
-        for (const Pattern& o : e.options) m = std::min(m, o.MinLength());
+        uint64_t m = longest ? 0 : kUnbounded;
+        for (const Pattern& o : e.options) {
+          const uint64_t len = PatternLength(o, longest);
+          m = longest ? std::max(m, len) : std::min(m, len);
+        }
         n = SatAdd(n, e.options.empty() ? 0 : m);
         break;
       }
@@ -112,26 +118,11 @@ uint64_t Pattern::MinLength() const {
   return n;
 }
 
-uint64_t Pattern::MaxLength() const {
-  uint64_t n = 0;
-  for (const Element& e : elements) {
-    switch (e.kind) {
-      case Element::Kind::kBytes:
-        n = SatAdd(n, e.sets.size());
-        break;
-      case Element::Kind::kGap:
-        n = SatAdd(n, e.gap_max);
-        break;
-      case Element::Kind::kAlternatives: {
-        uint64_t m = 0;
-        for (const Pattern& o : e.options) m = std::max(m, o.MaxLength());
-        n = SatAdd(n, m);
-        break;
-      }
-    }
-  }
-  return n;
-}
+}  // namespace
+
+uint64_t Pattern::MinLength() const { return PatternLength(*this, false); }
+
+uint64_t Pattern::MaxLength() const { return PatternLength(*this, true); }
 
 // ---------------------------------------------------------------------------------------------
 // Parser
@@ -789,31 +780,38 @@ struct Ctx {
   bool Over() const { return *work > limit; }
 };
 
-bool MatchForward(const std::vector<Element>& els, size_t from, size_t to, Ctx& c, Spans cur,
-             Spans* out, int depth);
-bool MatchBackward(const std::vector<Element>& els, size_t from, size_t to, Ctx& c, Spans cur,
-              Spans* out, int depth);
-
-// Positions after matching els[from, to) starting at any position in `cur`.
-bool MatchForward(const std::vector<Element>& els, size_t from, size_t to, Ctx& c, Spans cur,
-             Spans* out, int depth) {
+// Forward (kForward): positions after matching els[from, to) starting at any position in `cur`.
+// Backward: start positions of matches of els[from, to), taken right to left, ending at any
+// position in `cur`.
+template <bool kForward>
+bool MatchRun(const std::vector<Element>& els, size_t from, size_t to, Ctx& c, Spans cur,
+              Spans* out, int depth) {
   if (depth > kMaxDepth) return false;
   const size_t n = c.d.size();
   Spans next;
-  for (size_t i = from; i < to && !cur.empty(); ++i) {
-    const Element& e = els[i];
+  for (size_t k = from; k < to && !cur.empty(); ++k) {
+    const Element& e = els[kForward ? k : to - 1 - (k - from)];
     next.clear();
     switch (e.kind) {
       case Element::Kind::kBytes: {
         const size_t len = e.sets.size();
         for (const auto& [lo, hi] : cur) {
-          if (n < len || lo > n - len) break;
-          size_t p = lo;
-          const size_t last = std::min(hi, n - len);
+          size_t p;
+          size_t last;
+          if constexpr (kForward) {
+            if (n < len || lo > n - len) break;
+            p = lo;
+            last = std::min(hi, n - len);
+          } else {
+            if (hi < len) continue;
+            p = lo < len ? 0 : lo - len;  // run start positions
+            last = hi - len;
+          }
           while (p <= last) {
             const size_t q = FindForward(e, c.d, p, last, c.work);
             if (q == kNone) break;
-            AddSpan(&next, q + len, q + len);
+            const size_t at = kForward ? q + len : q;
+            AddSpan(&next, at, at);
             p = q + 1;
           }
           if (c.Over()) return false;
@@ -822,15 +820,23 @@ bool MatchForward(const std::vector<Element>& els, size_t from, size_t to, Ctx& 
       }
       case Element::Kind::kGap:
         for (const auto& [lo, hi] : cur) {
-          if (lo + e.gap_min > n) break;
-          const size_t nhi = e.gap_max == kUnbounded ? n : std::min<size_t>(n, hi + e.gap_max);
-          AddSpan(&next, lo + e.gap_min, nhi);
+          if constexpr (kForward) {
+            if (lo + e.gap_min > n) break;
+            const size_t nhi = e.gap_max == kUnbounded ? n : std::min<size_t>(n, hi + e.gap_max);
+            AddSpan(&next, lo + e.gap_min, nhi);
+          } else {
+            if (hi < e.gap_min) continue;
+            const size_t nlo =
+                (e.gap_max == kUnbounded || lo < e.gap_max) ? 0 : lo - e.gap_max;
+            next.emplace_back(nlo, hi - e.gap_min);
+          }
         }
+        if constexpr (!kForward) Normalize(&next);
         break;
       case Element::Kind::kAlternatives:
         for (const Pattern& o : e.options) {
           Spans r;
-          if (MatchForward(o.elements, 0, o.elements.size(), c, cur, &r, depth + 1)) {
+          if (MatchRun<kForward>(o.elements, 0, o.elements.size(), c, cur, &r, depth + 1)) {
             next.insert(next.end(), r.begin(), r.end());
           }
           if (c.Over()) return false;
@@ -845,57 +851,13 @@ bool MatchForward(const std::vector<Element>& els, size_t from, size_t to, Ctx& 
   return !out->empty();
 }
 
-// Start positions of matches of els[from, to) ending at any position in `cur`.
+bool MatchForward(const std::vector<Element>& els, size_t from, size_t to, Ctx& c, Spans cur,
+                  Spans* out, int depth) {
+  return MatchRun<true>(els, from, to, c, std::move(cur), out, depth);
+}
 bool MatchBackward(const std::vector<Element>& els, size_t from, size_t to, Ctx& c, Spans cur,
-              Spans* out, int depth) {
-  if (depth > kMaxDepth) return false;
-  Spans next;
-  for (size_t i = to; i-- > from && !cur.empty();) {
-    const Element& e = els[i];
-    next.clear();
-    switch (e.kind) {
-      case Element::Kind::kBytes: {
-        const size_t len = e.sets.size();
-        for (const auto& [lo, hi] : cur) {
-          if (hi < len) continue;
-          const size_t first = lo < len ? 0 : lo - len;  // run start positions
-          const size_t last = hi - len;
-          size_t p = first;
-          while (p <= last) {
-            const size_t q = FindForward(e, c.d, p, last, c.work);
-            if (q == kNone) break;
-            AddSpan(&next, q, q);
-            p = q + 1;
-          }
-          if (c.Over()) return false;
-        }
-        break;
-      }
-      case Element::Kind::kGap:
-        for (const auto& [lo, hi] : cur) {
-          if (hi < e.gap_min) continue;
-          const size_t nlo =
-              (e.gap_max == kUnbounded || lo < e.gap_max) ? 0 : lo - e.gap_max;
-          next.emplace_back(nlo, hi - e.gap_min);
-        }
-        Normalize(&next);
-        break;
-      case Element::Kind::kAlternatives:
-        for (const Pattern& o : e.options) {
-          Spans r;
-          if (MatchBackward(o.elements, 0, o.elements.size(), c, cur, &r, depth + 1)) {
-            next.insert(next.end(), r.begin(), r.end());
-          }
-          if (c.Over()) return false;
-        }
-        Normalize(&next);
-        break;
-    }
-    *c.work += cur.size();
-    cur.swap(next);
-  }
-  *out = std::move(cur);
-  return !out->empty();
+                   Spans* out, int depth) {
+  return MatchRun<false>(els, from, to, c, std::move(cur), out, depth);
 }
 
 Spans Clip(const Spans& s, size_t lo, size_t hi) {

@@ -1,12 +1,8 @@
 #include "formats/pronom/zip.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <utility>
 
 namespace vault::pronom {
@@ -21,18 +17,7 @@ constexpr uint64_t kLocalHeaderSize = 30;
 constexpr uint64_t kInflateChunk = uint64_t{64} * 1024;  // compressed bytes read per step
 
 Status Error(std::string_view rule, uint64_t offset, Code code = Code::kCorruption) {
-  return {code, "zip: " + std::string(rule) + " at offset " + std::to_string(offset)};
-}
-
-uint16_t Le16(std::string_view b, size_t at) {
-  return static_cast<uint16_t>(static_cast<uint8_t>(b[at]) |
-                               (static_cast<uint8_t>(b[at + 1]) << 8));
-}
-uint32_t Le32(std::string_view b, size_t at) {
-  return static_cast<uint32_t>(Le16(b, at)) | (static_cast<uint32_t>(Le16(b, at + 2)) << 16);
-}
-uint64_t Le64(std::string_view b, size_t at) {
-  return static_cast<uint64_t>(Le32(b, at)) | (static_cast<uint64_t>(Le32(b, at + 4)) << 32);
+  return ReaderError("zip", rule, offset, code);
 }
 bool HasSig(std::string_view b, size_t at, uint8_t c, uint8_t d) {
   return b.size() >= at + 4 && b[at] == 'P' && b[at + 1] == 'K' &&
@@ -57,64 +42,18 @@ struct Inflater {
 
 }  // namespace
 
-Status ZipReader::ReadAt(uint64_t offset, uint64_t len, std::string& out) const {
-  if (offset > file_size_ || len > file_size_ - offset) {
-    return Error("short read", offset);
-  }
-  if (len > budget_ - bytes_read_) {
-    return Error("byte budget exhausted", offset, Code::kResourceExhausted);
-  }
-  bytes_read_ += len;
-  const size_t old = out.size();
-  out.resize(old + len);
-  uint64_t done = 0;
-  while (done < len) {
-    ssize_t n =
-        ::pread(fd_.get(), out.data() + old + done, len - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      return Status::FromErrno(errno, "pread", "zip file");
-    }
-    if (n == 0) {
-      out.resize(old + done);
-      return Error("short read", offset + done);  // the file shrank since Open
-    }
-    done += static_cast<uint64_t>(n);
-  }
-  return Status::Ok();
-}
-
 Result<ZipReader> ZipReader::Open(const std::filesystem::path& file, uint64_t byte_budget) {
   ZipReader r;
-  int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    int err = errno;
-    if (err == ELOOP) {
-      return Status::InvalidArgument("zip: " + file.string() + " is a symlink");
-    }
-    return Status::FromErrno(err, "open", file.string());
-  }
-  r.fd_ = ScopedFd(fd);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    return Status::FromErrno(errno, "fstat", file.string());
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return Status::InvalidArgument("zip: " + file.string() + " is not a regular file");
-  }
-  r.file_size_ = static_cast<uint64_t>(st.st_size);
-  r.budget_ = byte_budget;
-  if (r.file_size_ < kEocdSize) {
+  VAULT_ASSIGN_OR_RETURN(r.file_, BoundedFile::Open(file, byte_budget, "zip"));
+  if (r.file_.size() < kEocdSize) {
     return Error("no end of central directory", 0);
   }
 
   // The EOCD is the last record; only its comment (at most 64 KiB) may follow it.
-  const uint64_t tail_len = std::min(r.file_size_, kEocdSize + kMaxCommentLength);
-  const uint64_t tail_start = r.file_size_ - tail_len;
+  const uint64_t tail_len = std::min(r.file_.size(), kEocdSize + kMaxCommentLength);
+  const uint64_t tail_start = r.file_.size() - tail_len;
   std::string tail;
-  VAULT_RETURN_IF_ERROR(r.ReadAt(tail_start, tail_len, tail));
+  VAULT_RETURN_IF_ERROR(r.file_.ReadAt(tail_start, tail_len, tail));
   // Prefer a record whose comment ends exactly at end of file (a comment can contain "PK\5\6");
   // then accept one followed by trailing bytes.
   uint64_t found = UINT64_MAX;
@@ -152,7 +91,7 @@ Result<ZipReader> ZipReader::Open(const std::filesystem::path& file, uint64_t by
     if (found >= kZip64LocatorSize) {
       loc = tail.substr(found - kZip64LocatorSize, kZip64LocatorSize);
     } else {
-      VAULT_RETURN_IF_ERROR(r.ReadAt(loc_at, kZip64LocatorSize, loc));
+      VAULT_RETURN_IF_ERROR(r.file_.ReadAt(loc_at, kZip64LocatorSize, loc));
     }
     if (HasSig(loc, 0, 6, 7)) {
       const uint64_t rec_at = Le64(loc, 8);
@@ -163,7 +102,7 @@ Result<ZipReader> ZipReader::Open(const std::filesystem::path& file, uint64_t by
         return Error("bad zip64 locator", loc_at + 8);
       }
       std::string rec;
-      VAULT_RETURN_IF_ERROR(r.ReadAt(rec_at, kZip64EocdSize, rec));
+      VAULT_RETURN_IF_ERROR(r.file_.ReadAt(rec_at, kZip64EocdSize, rec));
       if (!HasSig(rec, 0, 6, 6)) {
         return Error("bad zip64 end of central directory", rec_at);
       }
@@ -194,7 +133,7 @@ Result<ZipReader> ZipReader::Open(const std::filesystem::path& file, uint64_t by
 
 Status ZipReader::ParseCentralDirectory(uint64_t cd_offset, uint64_t cd_size, uint64_t count) {
   std::string cd;
-  VAULT_RETURN_IF_ERROR(ReadAt(cd_offset, cd_size, cd));
+  VAULT_RETURN_IF_ERROR(file_.ReadAt(cd_offset, cd_size, cd));
   names_.reserve(count);
   entries_.reserve(count);
   uint64_t pos = 0;
@@ -287,15 +226,15 @@ Result<std::string> ZipReader::ReadEntry(std::string_view name, uint64_t max_byt
   }
 
   std::string local;
-  if (e.local_offset > file_size_ || kLocalHeaderSize > file_size_ - e.local_offset) {
+  if (e.local_offset > file_.size() || kLocalHeaderSize > file_.size() - e.local_offset) {
     return Error("bad local header", e.cd_offset + 42);
   }
-  VAULT_RETURN_IF_ERROR(ReadAt(e.local_offset, kLocalHeaderSize, local));
+  VAULT_RETURN_IF_ERROR(file_.ReadAt(e.local_offset, kLocalHeaderSize, local));
   if (!HasSig(local, 0, 3, 4)) {
     return Error("bad local header", e.local_offset);
   }
   const uint64_t data_at = e.local_offset + kLocalHeaderSize + Le16(local, 26) + Le16(local, 28);
-  if (data_at > file_size_ || e.compressed_size > file_size_ - data_at) {
+  if (data_at > file_.size() || e.compressed_size > file_.size() - data_at) {
     return Error("entry data outside file", e.local_offset);
   }
 
@@ -303,7 +242,7 @@ Result<std::string> ZipReader::ReadEntry(std::string_view name, uint64_t max_byt
     if (e.compressed_size != e.size) {
       return Error("size mismatch", e.cd_offset + 20);
     }
-    VAULT_RETURN_IF_ERROR(ReadAt(data_at, want, out));
+    VAULT_RETURN_IF_ERROR(file_.ReadAt(data_at, want, out));
   } else {
     Inflater inf;
     if (inflateInit2(&inf.zs, -MAX_WBITS) != Z_OK) {
@@ -321,11 +260,11 @@ Result<std::string> ZipReader::ReadEntry(std::string_view name, uint64_t max_byt
         }
         // Spend the budget to its last byte before failing, so a budget smaller than one chunk
         // still inflates what it can pay for.
-        const uint64_t left = budget_ - bytes_read_;
+        const uint64_t left = file_.budget_left();
         const uint64_t n = std::min(
             {kInflateChunk, e.compressed_size - consumed, left == 0 ? kInflateChunk : left});
         in.clear();
-        VAULT_RETURN_IF_ERROR(ReadAt(data_at + consumed, n, in));
+        VAULT_RETURN_IF_ERROR(file_.ReadAt(data_at + consumed, n, in));
         consumed += n;
         inf.zs.next_in = reinterpret_cast<Bytef*>(in.data());
         inf.zs.avail_in = static_cast<uInt>(n);

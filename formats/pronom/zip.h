@@ -55,7 +55,7 @@
 #include <string_view>
 #include <vector>
 
-#include "vault/base/fs.h"
+#include "formats/pronom/bounded_file.h"
 #include "vault/base/status.h"
 
 namespace vault::pronom {
@@ -83,7 +83,7 @@ class ZipReader {
   Result<std::string> ReadEntry(std::string_view name, uint64_t max_bytes) const;
 
   // Bytes read from the file so far (Open plus every ReadEntry); never above the budget.
-  uint64_t bytes_read() const { return bytes_read_; }
+  uint64_t bytes_read() const { return file_.bytes_read(); }
 
  private:
   struct Entry {
@@ -98,14 +98,9 @@ class ZipReader {
 
   ZipReader() = default;
 
-  // pread of exactly `len` bytes at `offset`, charged to the budget.
-  Status ReadAt(uint64_t offset, uint64_t len, std::string& out) const;
   Status ParseCentralDirectory(uint64_t cd_offset, uint64_t cd_size, uint64_t count);
 
-  ScopedFd fd_;
-  uint64_t file_size_ = 0;
-  uint64_t budget_ = 0;
-  mutable uint64_t bytes_read_ = 0;  // guarded by "one thread at a time"
+  BoundedFile file_;
 
   std::vector<std::string> names_;
   std::vector<Entry> entries_;                        // parallel to names_

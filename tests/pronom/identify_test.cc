@@ -540,35 +540,34 @@ TEST(Identifier, TruncatedOrGarbageSignatureXml) {
   auto w = Identifier::Load(dir / "root.xml", "");
   ASSERT_FALSE(w.ok());
   EXPECT_THAT(std::string(w.status().message()), HasSubstr("FFSignatureFile"));
+  // `base` with its first `from` replaced by `to`, written to `file` and loaded as the signature
+  // file (as the container file, with the binary one, when `container`): the error message.
+  auto patched_error = [&](const std::string& base, const std::string& from, const std::string& to,
+                           const std::string& file, bool container = false) -> std::string {
+    std::string text = base;
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at == std::string::npos) return "";
+    text.replace(at, from.size(), to);
+    WriteFile(dir / file, text);
+    auto r = container ? Identifier::Load(corpora / kBinary, dir / file)
+                       : Identifier::Load(dir / file, "");
+    EXPECT_FALSE(r.ok()) << file;
+    return r.ok() ? "" : std::string(r.status().message());
+  };
   // A broken pattern names the element and the construct.
-  std::string bad = bin;
-  const std::string needle = "<Sequence>49492A00</Sequence>";
-  ASSERT_NE(bad.find(needle), std::string::npos);
-  bad.replace(bad.find(needle), needle.size(), "<Sequence>49492A[00</Sequence>");
-  WriteFile(dir / "badpattern.xml", bad);
-  auto b = Identifier::Load(dir / "badpattern.xml", "");
-  ASSERT_FALSE(b.ok());
-  EXPECT_THAT(std::string(b.status().message()),
+  EXPECT_THAT(patched_error(bin, "<Sequence>49492A00</Sequence>",
+                            "<Sequence>49492A[00</Sequence>", "badpattern.xml"),
               HasSubstr("InternalSignature ID=9: ByteSequence 1: SubSequence Position=1: "
                         "Sequence: pattern: set at offset 6"));
   // A non-numeric offset names the attribute.
-  std::string badoff = bin;
-  const std::string n2 = "SubSeqMaxOffset=\"0\" SubSeqMinOffset=\"0\"";
-  ASSERT_NE(badoff.find(n2), std::string::npos);
-  badoff.replace(badoff.find(n2), n2.size(), "SubSeqMaxOffset=\"x\" SubSeqMinOffset=\"0\"");
-  WriteFile(dir / "badoffset.xml", badoff);
-  auto bo = Identifier::Load(dir / "badoffset.xml", "");
-  ASSERT_FALSE(bo.ok());
-  EXPECT_THAT(std::string(bo.status().message()), HasSubstr("SubSeqMaxOffset"));
+  EXPECT_THAT(patched_error(bin, "SubSeqMaxOffset=\"0\" SubSeqMinOffset=\"0\"",
+                            "SubSeqMaxOffset=\"x\" SubSeqMinOffset=\"0\"", "badoffset.xml"),
+              HasSubstr("SubSeqMaxOffset"));
   // Unknown signature referenced by a format.
-  std::string badref = bin;
-  const std::string n3 = "<InternalSignatureID>485</InternalSignatureID>";
-  ASSERT_NE(badref.find(n3), std::string::npos);
-  badref.replace(badref.find(n3), n3.size(), "<InternalSignatureID>999999</InternalSignatureID>");
-  WriteFile(dir / "badref.xml", badref);
-  auto br = Identifier::Load(dir / "badref.xml", "");
-  ASSERT_FALSE(br.ok());
-  EXPECT_THAT(std::string(br.status().message()), HasSubstr("FileFormat ID=8"));
+  EXPECT_THAT(patched_error(bin, "<InternalSignatureID>485</InternalSignatureID>",
+                            "<InternalSignatureID>999999</InternalSignatureID>", "badref.xml"),
+              HasSubstr("FileFormat ID=8"));
   // Container file: truncated, and a bad ContainerType.
   WriteFile(dir / "c-trunc.xml", cont.substr(0, cont.size() / 3));
   auto ct = Identifier::Load(corpora / kBinary, dir / "c-trunc.xml");
@@ -577,15 +576,9 @@ TEST(Identifier, TruncatedOrGarbageSignatureXml) {
   EXPECT_THAT(std::string(ct.status().message()), HasSubstr("c-trunc.xml: line "));
   EXPECT_THAT(std::string(ct.status().message()), HasSubstr("(inside ContainerSignatureMapping > "));
   EXPECT_THAT(std::string(ct.status().message()), HasSubstr("ContainerSignature Id="));
-  std::string badtype = cont;
-  const std::string n4 = "<ContainerSignature Id=\"1000\" ContainerType=\"OLE2\">";
-  ASSERT_NE(badtype.find(n4), std::string::npos);
-  badtype.replace(badtype.find(n4), n4.size(),
-                  "<ContainerSignature Id=\"1000\" ContainerType=\"RAR\">");
-  WriteFile(dir / "c-type.xml", badtype);
-  auto cty = Identifier::Load(corpora / kBinary, dir / "c-type.xml");
-  ASSERT_FALSE(cty.ok());
-  EXPECT_THAT(std::string(cty.status().message()),
+  EXPECT_THAT(patched_error(cont, "<ContainerSignature Id=\"1000\" ContainerType=\"OLE2\">",
+                            "<ContainerSignature Id=\"1000\" ContainerType=\"RAR\">",
+                            "c-type.xml", /*container=*/true),
               HasSubstr("ContainerSignature Id=1000: unsupported ContainerType \"RAR\""));
   // Entity declarations are refused by the hardened parser.
   WriteFile(dir / "xxe.xml",

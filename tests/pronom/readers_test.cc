@@ -1327,36 +1327,49 @@ struct FuzzCounts {
   int read_errors = 0;
 };
 
+// Opens `iterations` mutations of `original` (written to `dir`/`file_name`) with Reader::Open and
+// reads every member listed by `names` with `read`: each outcome must be a value or a clean
+// `prefix` error, within the 1 MiB budget. Prints the counts ("<prefix> fuzz: ... <member> reads
+// ok ..."); at least one mutation must open and one must fail to.
+template <typename Reader>
+void ByteFlipFuzz(const std::string& original, const std::string& file_name, uint32_t seed,
+                  const std::string& prefix, const std::string& member,
+                  const std::vector<std::string>& (Reader::*names)() const,
+                  Result<std::string> (Reader::*read)(std::string_view, uint64_t) const) {
+  TempDir dir;
+  std::mt19937 rng(seed);
+  FuzzCounts n;
+  const int iterations = FuzzIterations();
+  for (int i = 0; i < iterations; ++i) {
+    WriteFile(dir / file_name, Mutate(original, rng));
+    auto r = Reader::Open(dir / file_name, 1 << 20);
+    if (!r.ok()) {
+      ++n.open_errors;
+      ExpectCleanError(r.status(), prefix);
+      continue;
+    }
+    ++n.opened;
+    for (const std::string& name : ((*r).*names)()) {
+      auto s = ((*r).*read)(name, 64 * 1024);
+      s.ok() ? ++n.reads_ok : ++n.read_errors;
+      ExpectCleanError(s.status(), prefix);
+      EXPECT_LE(r->bytes_read(), 1u << 20);
+    }
+  }
+  std::cout << prefix << " fuzz: " << iterations << " mutations, " << n.opened << " opened, "
+            << n.open_errors << " open errors, " << n.reads_ok << " " << member << " reads ok, "
+            << n.read_errors << " " << member << " read errors\n";
+  EXPECT_GT(n.opened, 0);
+  EXPECT_GT(n.open_errors, 0);
+}
+
 TEST(Ole2Reader, ByteFlipFuzzRealDoc) {
   VAULT_SKIP_WITHOUT_CORPORA(corpora);
   const std::string doc = vault::testing::ReadFile(
       Corpus(corpora, "variations/variations/application/msword/lorem-ipsum.doc"));
   ASSERT_GT(doc.size(), 4096u);
-  TempDir dir;
-  std::mt19937 rng(20260119);
-  FuzzCounts n;
-  const int iterations = FuzzIterations();
-  for (int i = 0; i < iterations; ++i) {
-    WriteFile(dir / "f.doc", Mutate(doc, rng));
-    auto r = Ole2Reader::Open(dir / "f.doc", 1 << 20);
-    if (!r.ok()) {
-      ++n.open_errors;
-      ExpectCleanError(r.status(), "ole2");
-      continue;
-    }
-    ++n.opened;
-    for (const std::string& name : r->StreamNames()) {
-      auto s = r->ReadStream(name, 64 * 1024);
-      s.ok() ? ++n.reads_ok : ++n.read_errors;
-      ExpectCleanError(s.status(), "ole2");
-      EXPECT_LE(r->bytes_read(), 1u << 20);
-    }
-  }
-  std::cout << "ole2 fuzz: " << iterations << " mutations, " << n.opened << " opened, "
-            << n.open_errors << " open errors, " << n.reads_ok << " stream reads ok, "
-            << n.read_errors << " stream read errors\n";
-  EXPECT_GT(n.opened, 0);
-  EXPECT_GT(n.open_errors, 0);
+  ByteFlipFuzz<Ole2Reader>(doc, "f.doc", 20260119, "ole2", "stream", &Ole2Reader::StreamNames,
+                           &Ole2Reader::ReadStream);
 }
 
 TEST(ZipReader, ByteFlipFuzzRealDocx) {
@@ -1365,31 +1378,8 @@ TEST(ZipReader, ByteFlipFuzzRealDocx) {
       Corpus(corpora,
              "variations/variations/application/"
              "vnd.openxmlformats-officedocument.wordprocessingml.document/lorem-ipsum.docx"));
-  TempDir dir;
-  std::mt19937 rng(20260120);
-  FuzzCounts n;
-  const int iterations = FuzzIterations();
-  for (int i = 0; i < iterations; ++i) {
-    WriteFile(dir / "f.docx", Mutate(docx, rng));
-    auto r = ZipReader::Open(dir / "f.docx", 1 << 20);
-    if (!r.ok()) {
-      ++n.open_errors;
-      ExpectCleanError(r.status(), "zip");
-      continue;
-    }
-    ++n.opened;
-    for (const std::string& name : r->EntryNames()) {
-      auto s = r->ReadEntry(name, 64 * 1024);
-      s.ok() ? ++n.reads_ok : ++n.read_errors;
-      ExpectCleanError(s.status(), "zip");
-      EXPECT_LE(r->bytes_read(), 1u << 20);
-    }
-  }
-  std::cout << "zip fuzz: " << iterations << " mutations, " << n.opened << " opened, "
-            << n.open_errors << " open errors, " << n.reads_ok << " entry reads ok, "
-            << n.read_errors << " entry read errors\n";
-  EXPECT_GT(n.opened, 0);
-  EXPECT_GT(n.open_errors, 0);
+  ByteFlipFuzz<ZipReader>(docx, "f.docx", 20260120, "zip", "entry", &ZipReader::EntryNames,
+                          &ZipReader::ReadEntry);
 }
 
 }  // namespace
