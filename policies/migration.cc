@@ -11,11 +11,17 @@
 #include <utility>
 #include <vector>
 
+#include "policies/toml_util.h"
 #include "vault/base/fs.h"
 #include "vault/base/unicode.h"
 
 namespace vault::policies {
 namespace {
+
+using toml_util::CheckKeys;
+using toml_util::LineOf;
+using toml_util::Quote;
+using toml_util::Where;
 
 // ---- the vocabulary -------------------------------------------------------------------------
 
@@ -77,55 +83,7 @@ constexpr size_t kMaxTitleBytes = 512;
 constexpr size_t kMaxReasonBytes = 4096;
 constexpr int64_t kMaxVersion = 1000000000;
 
-bool IsIdChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == '-';
-}
-
-bool IsId(std::string_view s) {
-  if (s.empty() || s.size() > kMaxIdLength)
-    return false;
-  return std::all_of(s.begin(), s.end(), IsIdChar);
-}
-
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
-int LineOf(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
-
-// "<source>:<line>: <what>: <why>" where <what> is "policy" or "rule \"<id>\"".
-class Where {
- public:
-  Where(std::string_view source, std::string what) : source_(source), what_(std::move(what)) {}
-  void set_what(std::string what) { what_ = std::move(what); }
-  Status Bad(int line, std::string_view why) const {
-    std::string msg = std::string(source_) + ":" + std::to_string(line) + ": ";
-    if (!what_.empty())
-      msg += what_ + ": ";
-    msg += why;
-    return Status::InvalidArgument(msg);
-  }
-
- private:
-  std::string_view source_;
-  std::string what_;
-};
-
-// The unknown key of `t` on the smallest line, so the message names the first one in the file.
-Status CheckKeys(const toml::table& t, const std::set<std::string_view>& allowed, const Where& w) {
-  const toml::node* worst = nullptr;
-  std::string_view worst_key;
-  for (const auto& [k, v] : t) {
-    if (allowed.count(k.str()))
-      continue;
-    if (!worst || LineOf(v) < LineOf(*worst)) {
-      worst = &v;
-      worst_key = k.str();
-    }
-  }
-  if (worst)
-    return w.Bad(LineOf(*worst), "unknown key " + Quote(worst_key));
-  return Status::Ok();
-}
+bool IsId(std::string_view s) { return toml_util::IsId(s, kMaxIdLength); }
 
 // A required (or, with `required` false, optional) string key; `line` gets the key's line.
 Status ReadString(const toml::table& t, std::string_view key, bool required, size_t max_bytes,
@@ -559,20 +517,12 @@ Result<MigrationPolicy> ParseMigrationPolicy(std::string_view toml_text,
     return top.Bad(1, "policy text is larger than " + std::to_string(kMaxPolicyBytes) + " bytes");
   }
   toml::table root;
-  try {
-    root = toml::parse(toml_text, source_name);
-  } catch (const toml::parse_error& e) {
-    return top.Bad(static_cast<int>(e.source().begin.line), e.description());
-  }
+  VAULT_RETURN_IF_ERROR(toml_util::Parse(toml_text, source_name, root));
   MigrationPolicy p;
   VAULT_RETURN_IF_ERROR(CheckKeys(root, {"policy", "rule"}, top));
 
-  const toml::node* pn = root.get("policy");
-  if (!pn)
-    return top.Bad(1, "missing [policy]");
-  const toml::table* pt = pn->as_table();
-  if (!pt)
-    return top.Bad(LineOf(*pn), "policy must be a table ([policy])");
+  const toml::table* pt = nullptr;
+  VAULT_RETURN_IF_ERROR(toml_util::RequiredTable(root, "policy", top, pt));
   const Where pw(source_name, "policy");
   VAULT_RETURN_IF_ERROR(CheckKeys(*pt, {"id", "version", "applies_to", "description"}, pw));
   int line = LineOf(*pt);

@@ -10,68 +10,21 @@
 #include <utility>
 #include <vector>
 
+#include "policies/toml_util.h"
 #include "vault/base/text.h"
 
 namespace vault::policies {
 namespace {
 
+using toml_util::CheckKeys;
+using toml_util::IsId;
+using toml_util::LineOf;
+using toml_util::Quote;
+using toml_util::Where;
+
 // ---- schedule parsing ---------------------------------------------------------------------
 
 constexpr size_t kMaxIdLength = 64;
-
-bool IsIdChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == '-';
-}
-
-bool IsId(std::string_view s, size_t max_len) {
-  if (s.empty() || s.size() > max_len)
-    return false;
-  for (char c : s) {
-    if (!IsIdChar(c))
-      return false;
-  }
-  return true;
-}
-
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
-int LineOf(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
-
-// "<source>:<line>: <what>: <why>" where <what> is "schedule" or "rule \"<id>\"".
-class Where {
- public:
-  Where(std::string_view source, std::string what) : source_(source), what_(std::move(what)) {}
-  void set_what(std::string what) { what_ = std::move(what); }
-  Status Bad(int line, std::string_view why) const {
-    std::string msg = std::string(source_) + ":" + std::to_string(line) + ": ";
-    if (!what_.empty())
-      msg += what_ + ": ";
-    msg += why;
-    return Status::InvalidArgument(msg);
-  }
-
- private:
-  std::string_view source_;
-  std::string what_;
-};
-
-// The unknown key of `t` on the smallest line, so the message names the first one in the file.
-Status CheckKeys(const toml::table& t, const std::set<std::string_view>& allowed, const Where& w) {
-  const toml::node* worst = nullptr;
-  std::string_view worst_key;
-  for (const auto& [k, v] : t) {
-    if (allowed.count(k.str()))
-      continue;
-    if (!worst || LineOf(v) < LineOf(*worst)) {
-      worst = &v;
-      worst_key = k.str();
-    }
-  }
-  if (worst)
-    return w.Bad(LineOf(*worst), "unknown key " + Quote(worst_key));
-  return Status::Ok();
-}
 
 // Reads an optional string key. `line` receives the key's line when present.
 Status ReadString(const toml::table& t, std::string_view key, const Where& w, std::string& out,
@@ -379,21 +332,13 @@ const RetentionRule* RetentionSchedule::ForMaintenance(std::string_view code) co
 
 Result<RetentionSchedule> ParseRetentionSchedule(std::string_view text, std::string_view source) {
   toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    return Where(source, "").Bad(static_cast<int>(e.source().begin.line), e.description());
-  }
+  VAULT_RETURN_IF_ERROR(toml_util::Parse(text, source, root));
   RetentionSchedule s;
   Where top(source, "");
   VAULT_RETURN_IF_ERROR(CheckKeys(root, {"schedule", "rule"}, top));
 
-  const toml::node* sn = root.get("schedule");
-  if (!sn)
-    return top.Bad(1, "missing [schedule]");
-  const toml::table* st = sn->as_table();
-  if (!st)
-    return top.Bad(LineOf(*sn), "schedule must be a table ([schedule])");
+  const toml::table* st = nullptr;
+  VAULT_RETURN_IF_ERROR(toml_util::RequiredTable(root, "schedule", top, st));
   Where sw(source, "schedule");
   VAULT_RETURN_IF_ERROR(CheckKeys(*st, {"id", "version", "title", "instrument"}, sw));
   bool present = false;

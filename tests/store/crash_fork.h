@@ -1,5 +1,6 @@
 // The parent half of the crash tests of the store: re-runs this test binary as a child that
-// SIGKILLs itself at its N-th crash point (VAULT_CRASH_AT, vault/base/fs.h).
+// SIGKILLs itself at its N-th crash point (VAULT_CRASH_AT, vault/base/fs.h) or at a named one
+// (VAULT_CRASH_NAME).
 #ifndef VAULT_TESTS_STORE_CRASH_FORK_H_
 #define VAULT_TESTS_STORE_CRASH_FORK_H_
 
@@ -19,16 +20,19 @@
 
 namespace vault::testing {
 
-// Runs `self` (this binary) with the disabled test `gtest_filter` only, VAULT_CRASH_AT=crash_at
-// and VAULT_STORE_CRASH_DIR=dir, its stdout and stderr going to dir/child.log, and waits for it.
+// Runs `self` (this binary) with the disabled test `gtest_filter` only, the environment variable
+// `crash_var` (VAULT_CRASH_AT or VAULT_CRASH_NAME) set to `crash_value` and
+// VAULT_STORE_CRASH_DIR=dir, its stdout and stderr going to dir/child.log, and waits for it.
 // Returns its wait status, or nullopt when it could not be forked or waited for.
-inline std::optional<int> RunCrashingChild(const std::filesystem::path& self, int crash_at,
-                                           const std::filesystem::path& dir,
-                                           const char* gtest_filter) {
+inline std::optional<int> RunChildWithCrashEnv(const std::filesystem::path& self,
+                                               const char* crash_var,
+                                               const std::string& crash_value,
+                                               const std::filesystem::path& dir,
+                                               const char* gtest_filter) {
   pid_t pid = ::fork();
   if (pid < 0) return std::nullopt;
   if (pid == 0) {
-    ::setenv("VAULT_CRASH_AT", std::to_string(crash_at).c_str(), 1);
+    ::setenv(crash_var, crash_value.c_str(), 1);
     ::setenv("VAULT_STORE_CRASH_DIR", dir.c_str(), 1);
     std::string out = (dir / "child.log").string();
     int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -44,6 +48,24 @@ inline std::optional<int> RunCrashingChild(const std::filesystem::path& self, in
   int status = 0;
   if (::waitpid(pid, &status, 0) != pid) return std::nullopt;
   return status;
+}
+
+// RunChildWithCrashEnv with VAULT_CRASH_AT=crash_at: the child SIGKILLs itself at its
+// crash_at-th crash point.
+inline std::optional<int> RunCrashingChild(const std::filesystem::path& self, int crash_at,
+                                           const std::filesystem::path& dir,
+                                           const char* gtest_filter) {
+  return RunChildWithCrashEnv(self, "VAULT_CRASH_AT", std::to_string(crash_at), dir,
+                              gtest_filter);
+}
+
+// RunChildWithCrashEnv with VAULT_CRASH_NAME=name: the child SIGKILLs itself at the crash point
+// of that name.
+inline std::optional<int> RunChildCrashingAtName(const std::filesystem::path& self,
+                                                 const std::string& name,
+                                                 const std::filesystem::path& dir,
+                                                 const char* gtest_filter) {
+  return RunChildWithCrashEnv(self, "VAULT_CRASH_NAME", name, dir, gtest_filter);
 }
 
 // RunCrashingChild, and checks how the child ended: an exit with 0 (it had fewer than crash_at

@@ -16,6 +16,7 @@
 
 #include "formats/ocfl/inventory.h"
 #include "formats/ocfl/validator.h"
+#include "tests/store/store_fixtures.h"
 #include "tests/testing/test_util.h"
 #include "vault/base/fs.h"
 #include "vault/base/unicode.h"
@@ -32,17 +33,9 @@ using ::vault::testing::ReadFile;
 using ::vault::testing::TempDir;
 using ::vault::testing::WriteFile;
 using Kind = FindingKind;
-
-std::string Nfc(std::string_view s) { return *ToNfc(s); }
-
-// (kind, path) pairs, sorted, for exact comparisons of findings.
-std::vector<std::pair<FindingKind, std::string>> Kinds(const std::vector<Finding>& fs) {
-  std::vector<std::pair<FindingKind, std::string>> out;
-  for (const auto& f : fs)
-    out.emplace_back(f.kind, f.path);
-  std::sort(out.begin(), out.end());
-  return out;
-}
+using fixtures::Kinds;
+using fixtures::MakeWritable;
+using fixtures::Nfc;
 
 std::vector<std::string> Sorted(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
@@ -62,17 +55,6 @@ std::vector<std::string> FilesUnder(const fs::path& dir) {
   return out;
 }
 
-// chmod u+w a file and every directory from `root` down to it (stored objects are sealed).
-void MakeWritable(const fs::path& root, const fs::path& p) {
-  fs::path cur = root;
-  for (const auto& part : fs::relative(p, root)) {
-    fs::permissions(cur, fs::perms::owner_write, fs::perm_options::add);
-    cur /= part;
-  }
-  if (fs::exists(cur))
-    fs::permissions(cur, fs::perms::owner_write, fs::perm_options::add);
-}
-
 ino_t Inode(const fs::path& p) {
   struct stat st {};
   EXPECT_EQ(::lstat(p.c_str(), &st), 0) << p;
@@ -86,28 +68,9 @@ unsigned Mode(const fs::path& p) {
 }
 
 // Two local tiers, "primary" (A, where objects are created) and "offsite" (B, the replica).
-class ReplicationTest : public ::testing::Test {
+class ReplicationTest : public fixtures::TwoTierStoreTest {
  protected:
   static constexpr const char* kId = "urn:uuid:5d0c9a1e-replica";
-
-  void SetUp() override {
-    for (auto [name, tier, store] :
-         {std::tuple{"primary", &tier_a_, &a_}, std::tuple{"offsite", &tier_b_, &b_}}) {
-      auto t = tiers::OpenLocalTier(name, dir_ / name);
-      ASSERT_OK(t);
-      *tier = *std::move(t);
-      auto s = OcflStore::Open(**tier);
-      ASSERT_OK(s);
-      *store = *std::move(s);
-    }
-    fs::create_directories(dir_ / "in");
-  }
-
-  NewFile Stage(const std::string& logical_path, const std::string& content) {
-    fs::path p = dir_ / "in" / std::to_string(staged_++);
-    WriteFile(p, content);
-    return NewFile{logical_path, p, content.size(), Sha256Hex(content)};
-  }
 
   CreateRequest Request(const std::string& id, std::vector<NewFile> files) {
     CreateRequest req;
@@ -190,11 +153,6 @@ class ReplicationTest : public ::testing::Test {
     EXPECT_EQ(Mode(ObjB() / "v1"), 0555u);
     EXPECT_EQ(FilesUnder(Staging()), std::vector<std::string>{}) << "no staging leftovers";
   }
-
-  TempDir dir_;
-  std::unique_ptr<tiers::Tier> tier_a_, tier_b_;
-  std::unique_ptr<OcflStore> a_, b_;
-  int staged_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -294,56 +252,21 @@ TEST_F(ReplicationTest, CopyRefusesIncompleteDirectoryInTheWay) {
 
 // A local tier that damages the bytes of one key as it stores them (a bad disk, a bad cable):
 // the copy's read-back must catch it.
-class DamagingTier final : public tiers::Tier {
+class DamagingTier final : public fixtures::ForwardingTier {
  public:
   DamagingTier(std::unique_ptr<tiers::Tier> inner, std::string damaged_suffix)
-      : inner_(std::move(inner)), suffix_(std::move(damaged_suffix)) {}
-  const std::string& name() const override { return inner_->name(); }
+      : ForwardingTier(*inner), owned_(std::move(inner)), suffix_(std::move(damaged_suffix)) {}
   Status PutFile(std::string_view key, const fs::path& src, bool move) override {
-    if (!key.ends_with(suffix_)) return inner_->PutFile(key, src, move);
+    if (!key.ends_with(suffix_)) return inner().PutFile(key, src, move);
     std::string bytes = ReadFile(src);
     bytes[bytes.size() / 2] ^= 1;
-    VAULT_RETURN_IF_ERROR(inner_->PutBytes(key, bytes));
+    VAULT_RETURN_IF_ERROR(inner().PutBytes(key, bytes));
     if (move) fs::remove(src);
     return Status::Ok();
   }
-  Status PutBytes(std::string_view key, std::string_view data) override {
-    return inner_->PutBytes(key, data);
-  }
-  Status Sync() override { return inner_->Sync(); }
-  Result<size_t> ReadAt(std::string_view key, uint64_t offset, void* buf,
-                        size_t n) const override {
-    return inner_->ReadAt(key, offset, buf, n);
-  }
-  Result<std::string> ReadAll(std::string_view key, uint64_t max_bytes) const override {
-    return inner_->ReadAll(key, max_bytes);
-  }
-  Result<tiers::ObjectInfo> Stat(std::string_view key) const override {
-    return inner_->Stat(key);
-  }
-  Status List(std::string_view prefix,
-              const std::function<bool(std::string_view, const tiers::ObjectInfo&)>& fn)
-      const override {
-    return inner_->List(prefix, fn);
-  }
-  Status ListDir(std::string_view dir,
-                 const std::function<bool(std::string_view, bool)>& fn) const override {
-    return inner_->ListDir(dir, fn);
-  }
-  Status Remove(std::string_view key) override { return inner_->Remove(key); }
-  Status PruneEmpty(std::string_view prefix) override { return inner_->PruneEmpty(prefix); }
-  Status Seal(std::string_view prefix) override { return inner_->Seal(prefix); }
-  Status Unseal(std::string_view prefix) override { return inner_->Unseal(prefix); }
-  Result<bool> IsSealed(std::string_view prefix) const override {
-    return inner_->IsSealed(prefix);
-  }
-  bool IsTemporaryKey(std::string_view key) const override { return inner_->IsTemporaryKey(key); }
-  std::optional<fs::path> LocalPath(std::string_view key) const override {
-    return inner_->LocalPath(key);
-  }
 
  private:
-  std::unique_ptr<tiers::Tier> inner_;
+  std::unique_ptr<tiers::Tier> owned_;
   std::string suffix_;
 };
 

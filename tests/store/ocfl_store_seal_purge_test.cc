@@ -18,6 +18,7 @@
 
 #include "formats/ocfl/validator.h"
 #include "tests/store/crash_fork.h"
+#include "tests/store/store_fixtures.h"
 #include "tests/testing/test_util.h"
 #include "vault/clib/crypto.h"
 #include "vault/store/ocfl_store.h"
@@ -43,6 +44,8 @@ using ::vault::lifecycle::DisposalExecutor;
 using ::vault::testing::ReadFile;
 using ::vault::testing::TempDir;
 using ::vault::testing::WriteFile;
+using fixtures::FirstError;
+using fixtures::MakeWritable;
 
 constexpr const char* kId = "urn:uuid:purge-sibling-1087";
 // sha256 of these two ids share the first 9 hex digits: both objects sit in the same
@@ -74,22 +77,6 @@ int ExpectSealedTree(const fs::path& dir) {
     ++checked;
   }
   return checked;
-}
-
-// chmod u+w a file and every directory from the tier root down to it (a test damaging a sealed
-// copy as a user that is not root would have to).
-void MakeWritable(const fs::path& root, const fs::path& p) {
-  fs::path cur = root;
-  for (const auto& part : fs::relative(p, root)) {
-    fs::permissions(cur, fs::perms::owner_write, fs::perm_options::add);
-    cur /= part;
-  }
-  if (fs::exists(cur)) fs::permissions(cur, fs::perms::owner_write, fs::perm_options::add);
-}
-
-std::string FirstError(const ocfl::ValidationReport& r) {
-  return r.errors.empty() ? "" : r.errors[0].code + " " + r.errors[0].path + " " +
-                                     r.errors[0].message;
 }
 
 std::vector<std::string> Keys(const tiers::Tier& t, std::string_view prefix) {
@@ -248,51 +235,20 @@ TEST_F(SealPurgeTest, TheNextTouchSealsAnObjectACrashLeftUnsealed) {
 }
 
 // A tier that refuses to put keys ending with a suffix (a disk that fills up at that moment).
-class RefusingTier final : public tiers::Tier {
+class RefusingTier final : public fixtures::ForwardingTier {
  public:
   RefusingTier(tiers::Tier& inner, std::string suffix)
-      : inner_(inner), suffix_(std::move(suffix)) {}
-  const std::string& name() const override { return inner_.name(); }
+      : ForwardingTier(inner), suffix_(std::move(suffix)) {}
   Status PutFile(std::string_view key, const fs::path& src, bool move) override {
     if (key.ends_with(suffix_)) return Status::ResourceExhausted("disk full (test)");
-    return inner_.PutFile(key, src, move);
+    return ForwardingTier::PutFile(key, src, move);
   }
   Status PutBytes(std::string_view key, std::string_view data) override {
     if (key.ends_with(suffix_)) return Status::ResourceExhausted("disk full (test)");
-    return inner_.PutBytes(key, data);
-  }
-  Status Sync() override { return inner_.Sync(); }
-  Result<size_t> ReadAt(std::string_view key, uint64_t offset, void* buf,
-                        size_t n) const override {
-    return inner_.ReadAt(key, offset, buf, n);
-  }
-  Result<std::string> ReadAll(std::string_view key, uint64_t max_bytes) const override {
-    return inner_.ReadAll(key, max_bytes);
-  }
-  Result<tiers::ObjectInfo> Stat(std::string_view key) const override { return inner_.Stat(key); }
-  Status List(std::string_view prefix,
-              const std::function<bool(std::string_view, const tiers::ObjectInfo&)>& fn)
-      const override {
-    return inner_.List(prefix, fn);
-  }
-  Status ListDir(std::string_view dir,
-                 const std::function<bool(std::string_view, bool)>& fn) const override {
-    return inner_.ListDir(dir, fn);
-  }
-  Status Remove(std::string_view key) override { return inner_.Remove(key); }
-  Status PruneEmpty(std::string_view prefix) override { return inner_.PruneEmpty(prefix); }
-  Status Seal(std::string_view prefix) override { return inner_.Seal(prefix); }
-  Status Unseal(std::string_view prefix) override { return inner_.Unseal(prefix); }
-  Result<bool> IsSealed(std::string_view prefix) const override {
-    return inner_.IsSealed(prefix);
-  }
-  bool IsTemporaryKey(std::string_view key) const override { return inner_.IsTemporaryKey(key); }
-  std::optional<fs::path> LocalPath(std::string_view key) const override {
-    return inner_.LocalPath(key);
+    return ForwardingTier::PutBytes(key, data);
   }
 
  private:
-  tiers::Tier& inner_;
   std::string suffix_;
 };
 

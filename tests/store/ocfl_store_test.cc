@@ -15,6 +15,7 @@
 
 #include "formats/ocfl/inventory.h"
 #include "formats/ocfl/validator.h"
+#include "tests/store/store_fixtures.h"
 #include "tests/testing/test_util.h"
 #include "vault/base/unicode.h"
 #include "vault/clib/crypto.h"
@@ -28,24 +29,15 @@ namespace fs = std::filesystem;
 using ::vault::testing::ReadFile;
 using ::vault::testing::TempDir;
 using ::vault::testing::WriteFile;
-
-std::string Nfc(std::string_view s) { return *ToNfc(s); }
+using fixtures::Kinds;
+using fixtures::MakeWritable;
+using fixtures::Nfc;
 
 std::string IssuesToString(const ocfl::ValidationReport& r) {
   std::string out;
   for (const auto& e : r.errors) out += "  E " + e.code + " " + e.path + ": " + e.message + "\n";
   for (const auto& w : r.warnings) out += "  W " + w.code + " " + w.path + ": " + w.message + "\n";
   return out;
-}
-
-// chmod u+w a file and every directory from the tier root down to it (stored objects are sealed).
-void MakeWritable(const fs::path& root, const fs::path& p) {
-  fs::path cur = root;
-  for (const auto& part : fs::relative(p, root)) {
-    fs::permissions(cur, fs::perms::owner_write, fs::perm_options::add);
-    cur /= part;
-  }
-  if (fs::exists(cur)) fs::permissions(cur, fs::perms::owner_write, fs::perm_options::add);
 }
 
 class OcflStoreTest : public ::testing::Test {
@@ -128,14 +120,6 @@ class OcflStoreTest : public ::testing::Test {
   std::unique_ptr<OcflStore> store_;
   int staged_ = 0;
 };
-
-// (kind, path) pairs, sorted, for exact comparisons of findings.
-std::vector<std::pair<FindingKind, std::string>> Kinds(const std::vector<Finding>& fs) {
-  std::vector<std::pair<FindingKind, std::string>> out;
-  for (const auto& f : fs) out.emplace_back(f.kind, f.path);
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 TEST_F(OcflStoreTest, OpenInitialisesAnEmptyTierAsStorageRoot) {
   EXPECT_EQ(ReadFile(root_ / "0=ocfl_1.1"), "ocfl_1.1\n");

@@ -25,6 +25,7 @@
 #include "formats/ocfl/inventory.h"
 #include "formats/ocfl/validator.h"
 #include "tests/store/crash_fork.h"
+#include "tests/store/store_fixtures.h"
 #include "tests/testing/test_util.h"
 #include "vault/clib/crypto.h"
 #include "vault/store/ocfl_store.h"
@@ -37,26 +38,13 @@ namespace fs = std::filesystem;
 using ::vault::testing::ReadFile;
 using ::vault::testing::TempDir;
 using ::vault::testing::WriteFile;
+using fixtures::FirstError;
+using fixtures::Snapshot;
 
 // sha256 of these two ids share the first 9 hex digits: both objects sit in the same 0004
 // tuple directories.
 constexpr const char* kId = "urn:uuid:purge-sibling-1087";
 constexpr const char* kSibling = "urn:uuid:purge-sibling-129983";
-
-std::string FirstError(const ocfl::ValidationReport& r) {
-  return r.errors.empty() ? "" : r.errors[0].code + " " + r.errors[0].path + " " +
-                                     r.errors[0].message;
-}
-
-// Every regular file below `dir`, relative path -> bytes.
-std::map<std::string, std::string> Snapshot(const fs::path& dir) {
-  std::map<std::string, std::string> out;
-  if (!fs::exists(dir)) return out;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) out[e.path().lexically_relative(dir).string()] = ReadFile(e.path());
-  }
-  return out;
-}
 
 NewFile Stage(const fs::path& dir, const std::string& logical_path, const std::string& content) {
   static int n = 0;
@@ -153,31 +141,6 @@ TEST(VersionCrashTest, DISABLED_ChildRollsBack) {
   ASSERT_OK(o.store->RollbackVersion(kId, 1));
 }
 
-// RunCrashingChild with VAULT_CRASH_NAME=name instead of VAULT_CRASH_AT. Returns the wait
-// status, or nullopt.
-std::optional<int> RunChildCrashingAtName(const fs::path& self, const std::string& name,
-                                          const fs::path& dir, const char* gtest_filter) {
-  pid_t pid = ::fork();
-  if (pid < 0) return std::nullopt;
-  if (pid == 0) {
-    ::setenv("VAULT_CRASH_NAME", name.c_str(), 1);
-    ::setenv("VAULT_STORE_CRASH_DIR", dir.c_str(), 1);
-    std::string out = (dir / "child.log").string();
-    int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-    }
-    const std::string filter = std::string("--gtest_filter=") + gtest_filter;
-    ::execl(self.c_str(), self.c_str(), "--gtest_also_run_disabled_tests", filter.c_str(),
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid) return std::nullopt;
-  return status;
-}
-
 enum class State { kOldHead, kOldHeadWithLeftover, kInSwap, kNewHead };
 
 const char* StateName(State s) {
@@ -251,17 +214,22 @@ void ExpectValidRoot(const fs::path& tier_dir) {
   EXPECT_EQ(report->objects_checked, 2);
 }
 
+// kId verifies clean and is sealed; the storage root is valid.
+void ExpectCleanSealedValid(OcflStore& s, const fs::path& tier_dir) {
+  auto findings = s.VerifyObject(kId, VerifyOptions{});
+  ASSERT_OK(findings);
+  EXPECT_TRUE(findings->empty());
+  EXPECT_TRUE(*s.tier().IsSealed(OcflStore::ObjectPath(kId)));
+  ASSERT_NO_FATAL_FAILURE(ExpectValidRoot(tier_dir));
+}
+
 // Recovery by rollback: exactly the v1 object; then the version can be added again.
 void RecoverByRollback(OcflStore& s, const fs::path& dir) {
   const fs::path tier_dir = dir / "tier";
   ASSERT_OK(s.RollbackVersion(kId, 1));
   EXPECT_EQ(*s.HeadVersion(kId), 1);
   EXPECT_EQ(Snapshot(tier_dir / OcflStore::ObjectPath(kId)), Ref().v1);
-  auto findings = s.VerifyObject(kId, VerifyOptions{});
-  ASSERT_OK(findings);
-  EXPECT_TRUE(findings->empty());
-  EXPECT_TRUE(*s.tier().IsSealed(OcflStore::ObjectPath(kId)));
-  ASSERT_NO_FATAL_FAILURE(ExpectValidRoot(tier_dir));
+  ASSERT_NO_FATAL_FAILURE(ExpectCleanSealedValid(s, tier_dir));
   ASSERT_OK(s.AddVersion(V2Request(dir / "retry-staging")));
   EXPECT_EQ(Snapshot(tier_dir / OcflStore::ObjectPath(kId)), Ref().v2);
 }
@@ -272,11 +240,17 @@ void RecoverByRetry(OcflStore& s, const fs::path& dir) {
   ASSERT_OK(s.AddVersion(V2Request(dir / "retry-staging")));
   EXPECT_EQ(*s.HeadVersion(kId), 2);
   EXPECT_EQ(Snapshot(tier_dir / OcflStore::ObjectPath(kId)), Ref().v2);
-  auto findings = s.VerifyObject(kId, VerifyOptions{});
-  ASSERT_OK(findings);
-  EXPECT_TRUE(findings->empty());
-  EXPECT_TRUE(*s.tier().IsSealed(OcflStore::ObjectPath(kId)));
-  ASSERT_NO_FATAL_FAILURE(ExpectValidRoot(tier_dir));
+  ASSERT_NO_FATAL_FAILURE(ExpectCleanSealedValid(s, tier_dir));
+}
+
+// The end of a sweep over every crash point of `op`: the child completed at last; prints how
+// many crash points it had and the states they left.
+void ExpectCompletedAndReport(const char* op, bool finished, int crashes,
+                              const std::map<State, int>& states) {
+  EXPECT_TRUE(finished) << "the child never completed";
+  std::cerr << op << " crashed at " << crashes << " crash points:";
+  for (const auto& [st, count] : states) std::cerr << " " << StateName(st) << " " << count << ";";
+  std::cerr << " then completed\n";
 }
 
 // Every crash point of AddVersion (by count), each state recovered both ways.
@@ -312,10 +286,7 @@ TEST(VersionCrashTest, AddVersionCrashAtEveryPoint) {
       }
     }
   }
-  EXPECT_TRUE(finished) << "the child never completed";
-  std::cerr << "AddVersion crashed at " << crashes << " crash points:";
-  for (const auto& [st, count] : states) std::cerr << " " << StateName(st) << " " << count << ";";
-  std::cerr << " then completed\n";
+  ExpectCompletedAndReport("AddVersion", finished, crashes, states);
   EXPECT_GE(crashes, 15);
   EXPECT_GE(states[State::kOldHeadWithLeftover], 1);
   EXPECT_GE(states[State::kInSwap], 1);
@@ -345,10 +316,7 @@ TEST(VersionCrashTest, RollbackCrashAtEveryPoint) {
     }
     ASSERT_NO_FATAL_FAILURE(RecoverByRollback(*o.store, dir.path()));
   }
-  EXPECT_TRUE(finished) << "the child never completed";
-  std::cerr << "RollbackVersion crashed at " << crashes << " crash points:";
-  for (const auto& [st, count] : states) std::cerr << " " << StateName(st) << " " << count << ";";
-  std::cerr << " then completed\n";
+  ExpectCompletedAndReport("RollbackVersion", finished, crashes, states);
   EXPECT_GE(crashes, 10);
   EXPECT_GE(states[State::kNewHead], 1);
   EXPECT_GE(states[State::kInSwap], 1);
@@ -386,7 +354,7 @@ TEST(VersionCrashTest, NamedCrashPoints) {
       ASSERT_NO_FATAL_FAILURE(MakeStorageRoot(dir.path(), p.setup_head));
       const char* child = p.setup_head == 1 ? "VersionCrashTest.DISABLED_ChildAddsVersion"
                                             : "VersionCrashTest.DISABLED_ChildRollsBack";
-      auto status = RunChildCrashingAtName(self, p.name, dir.path(), child);
+      auto status = ::vault::testing::RunChildCrashingAtName(self, p.name, dir.path(), child);
       ASSERT_TRUE(status.has_value());
       ASSERT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL)
           << "crash point not reached: " << ReadFile(dir / "child.log");

@@ -18,6 +18,7 @@
 
 #include "formats/ocfl/inventory.h"
 #include "formats/ocfl/validator.h"
+#include "tests/store/store_fixtures.h"
 #include "tests/testing/test_util.h"
 #include "vault/base/unicode.h"
 #include "vault/clib/crypto.h"
@@ -43,6 +44,11 @@ using ::vault::testing::ReadFile;
 using ::vault::testing::TempDir;
 using ::vault::testing::WriteFile;
 using Kind = FindingKind;
+using fixtures::FirstError;
+using fixtures::Kinds;
+using fixtures::MakeWritable;
+using fixtures::Nfc;
+using fixtures::Snapshot;
 
 constexpr const char* kId = "urn:uuid:7f1e2d3c-version";
 constexpr const char* kCreated1 = "2026-11-23T09:40:00+07:00";
@@ -56,85 +62,21 @@ const std::string kMets2 = "<mets>v2 with rep2</mets>\n";
 const std::string kPremis2 = "<premis>ingest, migration</premis>\n";
 const std::string kPdf = "%PDF-1.7\n" + std::string(5000, 'p');
 
-std::string Nfc(std::string_view s) { return *ToNfc(s); }
-
-std::string FirstError(const ocfl::ValidationReport& r) {
-  return r.errors.empty() ? "" : r.errors[0].code + " " + r.errors[0].path + " " +
-                                     r.errors[0].message;
-}
-
-// Every regular file below `dir`, relative path -> bytes.
-std::map<std::string, std::string> Snapshot(const fs::path& dir) {
-  std::map<std::string, std::string> out;
-  if (!fs::exists(dir)) return out;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) out[e.path().lexically_relative(dir).string()] = ReadFile(e.path());
-  }
-  return out;
-}
-
-std::vector<std::pair<Kind, std::string>> Kinds(const std::vector<Finding>& fs) {
-  std::vector<std::pair<Kind, std::string>> out;
-  for (const auto& f : fs) out.emplace_back(f.kind, f.path);
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-// chmod u+w a file and every directory from `root` down to it (stored objects are sealed).
-void MakeWritable(const fs::path& root, const fs::path& p) {
-  fs::path cur = root;
-  for (const auto& part : fs::relative(p, root)) {
-    fs::permissions(cur, fs::perms::owner_write, fs::perm_options::add);
-    cur /= part;
-  }
-  if (fs::exists(cur)) fs::permissions(cur, fs::perms::owner_write, fs::perm_options::add);
-}
-
 // A tier that forwards to another and fails the first Put whose key ends with `fail_suffix`
 // (once), with kIoError.
-class FaultTier final : public tiers::Tier {
+class FaultTier final : public fixtures::ForwardingTier {
  public:
-  explicit FaultTier(tiers::Tier& base) : base_(base) {}
+  explicit FaultTier(tiers::Tier& base) : ForwardingTier(base) {}
   std::string fail_suffix;
   bool failed = false;
 
-  const std::string& name() const override { return base_.name(); }
   Status PutFile(std::string_view key, const fs::path& src, bool move) override {
     if (Fail(key)) return Status::IoError("injected: put " + std::string(key));
-    return base_.PutFile(key, src, move);
+    return ForwardingTier::PutFile(key, src, move);
   }
   Status PutBytes(std::string_view key, std::string_view data) override {
     if (Fail(key)) return Status::IoError("injected: put " + std::string(key));
-    return base_.PutBytes(key, data);
-  }
-  Status Sync() override { return base_.Sync(); }
-  Result<size_t> ReadAt(std::string_view key, uint64_t offset, void* buf,
-                        size_t n) const override {
-    return base_.ReadAt(key, offset, buf, n);
-  }
-  Result<std::string> ReadAll(std::string_view key, uint64_t max_bytes) const override {
-    return base_.ReadAll(key, max_bytes);
-  }
-  Result<tiers::ObjectInfo> Stat(std::string_view key) const override { return base_.Stat(key); }
-  Status List(std::string_view prefix,
-              const std::function<bool(std::string_view, const tiers::ObjectInfo&)>& fn)
-      const override {
-    return base_.List(prefix, fn);
-  }
-  Status ListDir(std::string_view dir,
-                 const std::function<bool(std::string_view, bool)>& fn) const override {
-    return base_.ListDir(dir, fn);
-  }
-  Status Remove(std::string_view key) override { return base_.Remove(key); }
-  Status PruneEmpty(std::string_view prefix) override { return base_.PruneEmpty(prefix); }
-  Status Seal(std::string_view prefix) override { return base_.Seal(prefix); }
-  Status Unseal(std::string_view prefix) override { return base_.Unseal(prefix); }
-  Result<bool> IsSealed(std::string_view prefix) const override {
-    return base_.IsSealed(prefix);
-  }
-  bool IsTemporaryKey(std::string_view key) const override { return base_.IsTemporaryKey(key); }
-  std::optional<fs::path> LocalPath(std::string_view key) const override {
-    return base_.LocalPath(key);
+    return ForwardingTier::PutBytes(key, data);
   }
 
  private:
@@ -143,29 +85,14 @@ class FaultTier final : public tiers::Tier {
     failed = true;
     return true;
   }
-  tiers::Tier& base_;
 };
 
 // Two local tiers: "primary" (A) and "offsite" (B).
-class VersionTest : public ::testing::Test {
+class VersionTest : public fixtures::TwoTierStoreTest {
  protected:
-  void SetUp() override {
-    for (auto [name, tier, store] :
-         {std::tuple{"primary", &tier_a_, &a_}, std::tuple{"offsite", &tier_b_, &b_}}) {
-      auto t = tiers::OpenLocalTier(name, dir_ / name);
-      ASSERT_OK(t);
-      *tier = *std::move(t);
-      auto s = OcflStore::Open(**tier);
-      ASSERT_OK(s);
-      *store = *std::move(s);
-    }
-    fs::create_directories(dir_ / "in");
-  }
-
+  // Staged under the NFC form of `logical_path`.
   NewFile Stage(const std::string& logical_path, const std::string& content) {
-    fs::path p = dir_ / "in" / std::to_string(staged_++);
-    WriteFile(p, content);
-    return NewFile{Nfc(logical_path), p, content.size(), Sha256Hex(content)};
+    return TwoTierStoreTest::Stage(Nfc(logical_path), content);
   }
 
   CreateRequest V1Request(const std::string& id = kId) {
@@ -225,11 +152,6 @@ class VersionTest : public ::testing::Test {
     v3.remove = {"representations/rep1/data/Tài liệu.doc"};
     ASSERT_OK(s.AddVersion(v3));
   }
-
-  TempDir dir_;
-  std::unique_ptr<tiers::Tier> tier_a_, tier_b_;
-  std::unique_ptr<OcflStore> a_, b_;
-  int staged_ = 0;
 };
 
 TEST_F(VersionTest, AddVersionWritesTheNewVersionAndCommitsItLast) {
