@@ -823,4 +823,42 @@ Result<Aip> ReadMets(std::string_view xml) {
   return aip;
 }
 
+namespace {
+constexpr std::string_view kBasisKey = "identification basis: ";
+constexpr std::string_view kSignaturesKey = "; signatures: ";
+}  // namespace
+
+std::string WriteFormatNote(const FormatNote& n) {
+  std::string sig = n.signatures;
+  std::replace(sig.begin(), sig.end(), ';', ',');
+  std::string out = std::string(kBasisKey) + n.basis + std::string(kSignaturesKey) + sig;
+  if (!n.remarks.empty()) out += "; " + n.remarks;
+  return out;
+}
+
+FormatNote ReadFormatNote(std::string_view note) {
+  FormatNote n;
+  if (note.substr(0, kBasisKey.size()) != kBasisKey) return n;
+  note.remove_prefix(kBasisKey.size());
+  auto end = note.find(';');
+  n.basis = std::string(note.substr(0, end));
+  if (end == std::string_view::npos) return n;
+  note.remove_prefix(end);
+  if (note.substr(0, kSignaturesKey.size()) != kSignaturesKey) {
+    n.remarks = std::string(note.substr(note.find_first_not_of("; ") == std::string_view::npos
+                                            ? note.size()
+                                            : note.find_first_not_of("; ")));
+    return n;
+  }
+  note.remove_prefix(kSignaturesKey.size());
+  end = note.find(';');
+  n.signatures = std::string(note.substr(0, end));
+  if (end != std::string_view::npos) {
+    note.remove_prefix(end + 1);
+    while (!note.empty() && note.front() == ' ') note.remove_prefix(1);
+    n.remarks = std::string(note);
+  }
+  return n;
+}
+
 }  // namespace vault::mets

@@ -192,4 +192,15 @@ std::string PercentEncodePath(std::string_view path);
 // Inverse of PercentEncodePath; a '%' not followed by two hex digits is kept literally.
 std::string PercentDecode(std::string_view s);
 
+// The premis:formatNote archive-vault writes for an identified (or unidentified) file, and its
+// reading back into the catalog (docs/FORMATS.md):
+//   "identification basis: <basis>; signatures: <signature files>[; <remarks>]"
+// basis: "signature" | "container" | "extension" | "none"; ';' inside the signature text is
+// written as ','. Reading a note of another shape gives empty fields.
+struct FormatNote {
+  std::string basis, signatures, remarks;
+};
+std::string WriteFormatNote(const FormatNote& n);
+FormatNote ReadFormatNote(std::string_view note);
+
 }  // namespace vault::mets

@@ -82,8 +82,8 @@ class MaterializeLifecycleTest : public catalog::fixtures::TempCatalogTest {
       ObjectRecord o = Obj(id, 300);
       o.ingest_seq = ++seq;
       seed.PutObject(o);
-      seed.PutFile(FileRecord{id, "a.pdf", "v1/content/a.pdf", "a.pdf", std::string(64, 'a'), 100, "", "", "", ""});
-      seed.PutFile(FileRecord{id, "b.pdf", "v1/content/b.pdf", "b.pdf", std::string(64, 'b'), 200, "", "", "", ""});
+      seed.PutFile(FileRecord{id, "a.pdf", "v1/content/a.pdf", "a.pdf", std::string(64, 'a'), 100, "", "", "", "", ""});
+      seed.PutFile(FileRecord{id, "b.pdf", "v1/content/b.pdf", "b.pdf", std::string(64, 'b'), 200, "", "", "", "", ""});
       seed.PutCopy(CopyRecord{id, "hot", "ok", "v1", 1000, 300});
       seed.PutCopy(CopyRecord{id, "warm", "ok", "v1", 2000, 300});
       seed.PutFingerprint(o.fingerprint, id);

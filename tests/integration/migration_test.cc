@@ -148,6 +148,8 @@ TEST_F(MigrationTest, IdentifiesPlansConvertsAndStoresANewVersion) {
   const std::string data = "representations/rep1/data/";
   EXPECT_EQ(v1[data + "van-ban/cong-van-1998.doc"]["puid"], "fmt/40");
   EXPECT_EQ(v1[data + "van-ban/cong-van-1998.doc"]["format_basis"], "container");
+  EXPECT_EQ(v1[data + "van-ban/cong-van-1998.doc"]["format_signatures"],
+            "DROID V122, container 20260119");
   EXPECT_EQ(v1[data + "bang-tinh/so-lieu-2003.xls"]["puid"], "fmt/61");
   EXPECT_EQ(v1[data + "bang-tinh/so-lieu-2003.xls"]["format_basis"], "container");
   EXPECT_EQ(v1[data + "anh/bieu-tuong.gif"]["puid"], "fmt/4");

@@ -920,3 +920,32 @@ TEST(AipTest, ReadPremisFormatNotesFromOtherWriters) {
 
 }  // namespace
 }  // namespace vault::mets
+
+namespace vault::mets {
+namespace {
+
+TEST(FormatNoteTest, RoundTripsAndToleratesOtherShapes) {
+  FormatNote n{"container", "DROID V122; container 20260119", "extension does not match the format"};
+  const std::string text = WriteFormatNote(n);
+  EXPECT_EQ(text,
+            "identification basis: container; signatures: DROID V122, container 20260119; "
+            "extension does not match the format");
+  FormatNote back = ReadFormatNote(text);
+  EXPECT_EQ(back.basis, "container");
+  EXPECT_EQ(back.signatures, "DROID V122, container 20260119");
+  EXPECT_EQ(back.remarks, "extension does not match the format");
+  FormatNote bare = ReadFormatNote(WriteFormatNote({"none", "DROID V122", ""}));
+  EXPECT_EQ(bare.basis, "none");
+  EXPECT_EQ(bare.signatures, "DROID V122");
+  EXPECT_EQ(bare.remarks, "");
+  // Notes written by other software give empty fields, never a wrong basis.
+  for (const char* other : {"", "format not identified", "identified by DROID 6.7", "basis: x"}) {
+    FormatNote o = ReadFormatNote(other);
+    EXPECT_EQ(o.basis, "") << other;
+    EXPECT_EQ(o.signatures, "") << other;
+  }
+  EXPECT_EQ(ReadFormatNote("identification basis: signature").basis, "signature");
+}
+
+}  // namespace
+}  // namespace vault::mets

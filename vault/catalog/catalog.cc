@@ -172,6 +172,7 @@ json ToJson(const FileRecord& r) {
     j["format_name"] = r.format_name;
     j["format_version"] = r.format_version;
     j["format_basis"] = r.format_basis;
+    j["format_signatures"] = r.format_signatures;
   }
   return j;
 }
@@ -226,6 +227,7 @@ Result<FileRecord> FileFromJson(const json& j) {
   VAULT_RETURN_IF_ERROR(GetString(j, "format_name", &r.format_name));
   VAULT_RETURN_IF_ERROR(GetString(j, "format_version", &r.format_version));
   VAULT_RETURN_IF_ERROR(GetString(j, "format_basis", &r.format_basis));
+  VAULT_RETURN_IF_ERROR(GetString(j, "format_signatures", &r.format_signatures));
   return r;
 }
 

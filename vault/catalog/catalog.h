@@ -81,8 +81,9 @@ struct FileRecord {
   uint64_t size = 0;
   // PRONOM identification (docs/FORMATS.md), from the object's PREMIS: PUID ("" when not
   // identified), format name and version, and the basis: "signature" | "container" |
-  // "extension" | "none" ("" for files stored before identification existed, and for METS/PREMIS).
-  std::string puid, format_name, format_version, format_basis;
+  // "extension" | "none" ("" for files stored before identification existed, and for METS/PREMIS),
+  // and the signature files used (e.g. "DROID V122, container 20260119").
+  std::string puid, format_name, format_version, format_basis, format_signatures;
 };
 // One stored copy of an object on a tier. state: "ok" (verified good), "damaged" (a finding
 // not yet repaired), "missing" (the object is not on the tier). last_verified_ms is the last

@@ -495,7 +495,8 @@ struct Server::Impl {
                                      {"sha256", f.sha256}, {"puid", f.puid},
                                      {"format_name", f.format_name},
                                      {"format_version", f.format_version},
-                                     {"format_basis", f.format_basis}});
+                                     {"format_basis", f.format_basis},
+                                     {"format_signatures", f.format_signatures}});
         }
       }
       Reply(res, 200, j);

@@ -164,14 +164,15 @@ void IdentifyInto(const fs::path& file, mets::PremisFile& pf, IdentifyTally& t) 
     t.unidentified.push_back(EscapeInvalidUtf8(pf.path));
   }
   ++t.by_basis[basis];
-  std::string note = "identification basis: " + basis + "; " + t.identifier->version();
+  mets::FormatNote note{basis, t.identifier->version(), ""};
+  auto remark = [&](const std::string& text) { note.remarks += (note.remarks.empty() ? "" : "; ") + text; };
   if (!r.ok()) {
-    note += "; error: " + std::string(r.status().message());
+    remark("error: " + std::string(r.status().message()));
   } else {
-    if (r->extension_mismatch) note += "; extension does not match the format";
-    if (!r->warning.empty()) note += "; " + r->warning;
+    if (r->extension_mismatch) remark("extension does not match the format");
+    if (!r->warning.empty()) remark(r->warning);
   }
-  pf.format_note = EscapeInvalidUtf8(note);
+  pf.format_note = EscapeInvalidUtf8(mets::WriteFormatNote(note));
 }
 
 }  // namespace

@@ -161,14 +161,6 @@ void MaterializeDestroyedIngestion(const eventlog::Event& e, catalog::WriteBatch
   batch.PutObject(std::move(obj));
 }
 
-// "identification basis: container; …" (the PREMIS formatNote written at ingest) -> "container".
-std::string BasisFromNote(std::string_view note) {
-  constexpr std::string_view kKey = "basis: ";
-  auto at = note.find(kKey);
-  if (at == std::string_view::npos) return "";
-  auto rest = note.substr(at + kKey.size());
-  return std::string(rest.substr(0, rest.find_first_of(";, ")));
-}
 
 
 // One FileRecord per logical path of `state` (see PutVersionFiles).
@@ -209,7 +201,9 @@ Status PutStateFiles(const std::string& object, store::OcflStore& store, const o
         f.puid = m.format_puid;
         f.format_name = m.format_name;
         f.format_version = m.format_version;
-        f.format_basis = BasisFromNote(m.format_note);
+        const mets::FormatNote note = mets::ReadFormatNote(m.format_note);
+        f.format_basis = note.basis;
+        f.format_signatures = note.signatures;
       } else {
         VAULT_ASSIGN_OR_RETURN(auto info,
                                store.tier().Stat(store.ObjectPath(object) + "/" + f.content_path));

@@ -492,8 +492,8 @@ json MigrationExecutor::MigrateObject(const std::string& object_id,
     pf.format_name = d.name;
     pf.format_version = d.version;
     pf.mime = d.mime;
-    pf.format_note = "identification basis: " + d.basis + "; " +
-                     (env_.identifier ? env_.identifier->version() : std::string("not identified"));
+    pf.format_note = mets::WriteFormatNote(
+        {d.basis, env_.identifier ? env_.identifier->version() : std::string(), ""});
     pf.derived_from = item.source_path;
     aip.files.push_back(std::move(pf));
     const std::string conv_agent = "agent-" + d.converter_id;
